@@ -1,0 +1,59 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Everything else is a building block.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: venv demo test test-pg lint typecheck check skill-package e2e-deps browser-deps bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make demo: venv, install, migrate, seed and serve on the embedded SQLite default (with localstripe).
+demo: $(STAMP)
+	$(BIN)/billpay demo run --host $(HOST) --port $(PORT)
+
+## make test: venv, install, lint, type-check and run the whole suite (SQLite by default).
+test: $(STAMP) browser-deps e2e-deps lint typecheck
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make test-pg: the same suite against PostgreSQL; fails if a PostgreSQL test was skipped.
+test-pg: $(STAMP) browser-deps e2e-deps
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	BILLPAY_REQUIRE_MARKERS=postgres,$${BILLPAY_REQUIRE_MARKERS:-} $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check skill tests lambda bench
+	$(BIN)/ruff format --check skill tests lambda bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $(if $(shell command -v sudo),sudo,) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+
+e2e-deps:
+	@test -d tests/e2e/node_modules/virtual-alexa || { \
+	  echo "Installing virtual-alexa for the end-to-end conversations"; \
+	  cd tests/e2e && npm ci --no-audit --no-fund --silent; }
+
+skill-package: $(STAMP)
+	$(BIN)/billpay skill package --out .
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var skill-package ask-resources.json .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,17 @@
+"""AWS Lambda entry point: settings -> services -> the skill's handler. Built once per container."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_handler: Any = None
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global _handler
+    if _handler is None:
+        from skill.alexa.entry import build_lambda_handler
+
+        _handler = build_lambda_handler()
+    result: dict[str, Any] = _handler(event, context)
+    return result

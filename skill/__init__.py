@@ -1,0 +1,1 @@
+"""Conversational bill payment: one invoice store behind an Alexa skill, payment links and a biller API."""

@@ -1,0 +1,125 @@
+"""The `billpay` command: database, demo data, serving, tokens. Bad input exits non-zero with a clear message."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+
+from .config import ConfigError, Settings
+from .domain.errors import DomainError
+
+
+def _services(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .bootstrap import bootstrap
+
+    return bootstrap(Settings.from_env())
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from .storage.migrate import current_revision, upgrade
+
+    settings = Settings.from_env()
+    if (path := settings.sqlite_path()) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    services = _services(args)
+    upgrade(services.engine)
+    print(f"database is at revision {current_revision(services.engine)}")
+    return 0
+
+
+def cmd_demo_seed(args: argparse.Namespace) -> int:
+    from .services.demo import seed_demo
+
+    services = _services(args)
+    summary = seed_demo(services.uow, services.clock)
+    print("Seeded billers: " + ", ".join(summary.billers))
+    print("Seeded invoices:")
+    for line in summary.invoices:
+        print("  " + line)
+    print("Stored payment method: Visa ending 4242 (default)")
+    print(f"Demo customer email: {summary.email}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web.server import serve
+
+    Settings.from_env()  # fail on misconfiguration before forking workers
+    serve(args.host, args.port, workers=args.workers)
+    return 0
+
+
+def cmd_token_issue(args: argparse.Namespace) -> int:
+    from .services.linking import issue_token
+
+    services = _services(args)
+    ttl = timedelta(days=services.settings.token_ttl_days)
+    print(issue_token(services.uow(), args.customer, services.clock, ttl=ttl, label="billpay token issue"))
+    return 0
+
+
+def _port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, got {raw!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, got {port}")
+    return port
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="billpay", description="Conversational bill payment")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate the database to the latest schema").set_defaults(
+        func=cmd_db_upgrade
+    )
+
+    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
+    demo.add_parser("seed", help="create the deterministic demo data").set_defaults(func=cmd_demo_seed)
+
+    serve = sub.add_parser("serve", help="run the web service (gunicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.set_defaults(func=cmd_serve)
+
+    token = sub.add_parser("token", help="account-linking tokens").add_subparsers(
+        dest="token_command", required=True
+    )
+    issue = token.add_parser("issue", help="print a new access token for a customer")
+    issue.add_argument("--customer", required=True, metavar="EMAIL")
+    issue.set_defaults(func=cmd_token_issue)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigError as exc:
+        print(f"billpay: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(f"billpay: {exc.message}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        if isinstance(exc, OperationalError | ProgrammingError):
+            print(
+                f"billpay: database error ({type(exc.orig).__name__}); is it reachable and migrated "
+                "(billpay db upgrade)?",
+                file=sys.stderr,
+            )
+            return 3
+        raise
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

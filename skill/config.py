@@ -1,0 +1,115 @@
+"""Settings read from the environment once, validated with clear errors. Nothing runs at import."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+SUPPORTED_LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL", "sv-SE")
+ALEXA_LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable and what is expected."""
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, default: str, schemes: tuple[str, ...]) -> str:
+    raw = env.get(name) or default
+    parsed = urlparse(raw)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise ConfigError(f"{name} must be a {'/'.join(schemes)} URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        path = Path(env.get("BILLPAY_VAR_DIR", "var")).resolve() / "billpay.sqlite3"
+        return f"sqlite:///{path}"
+    if raw.startswith(("postgres://", "postgresql://")):
+        # Heroku-style and bare URLs get the psycopg 3 driver we ship.
+        raw = "postgresql+psycopg://" + raw.split("://", 1)[1]
+    if not raw.startswith(("sqlite:///", "postgresql+psycopg://")):
+        raise ConfigError(
+            "DATABASE_URL must be sqlite:///path or postgresql://user@host/db, "
+            f"got a URL with scheme {raw.split(':', 1)[0]!r}"
+        )
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = field(default="", repr=False)
+    default_locale: str = "en-US"
+    alexa_skill_id: str | None = None
+    alexa_verify_requests: bool = True
+    stripe_api_key: str | None = field(default=None, repr=False)
+    stripe_webhook_secret: str | None = field(default=None, repr=False)
+    stripe_api_base: str | None = None
+    link_ttl_hours: int = 72
+    token_ttl_days: int = 90
+    demo_mode: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        locale = env.get("BILLPAY_DEFAULT_LOCALE", "en-US")
+        if locale not in SUPPORTED_LOCALES:
+            raise ConfigError(f"BILLPAY_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+        stripe_base = env.get("STRIPE_API_BASE") or None
+        if stripe_base:
+            stripe_base = _url(env, "STRIPE_API_BASE", stripe_base, ("http", "https"))
+        skill_id = env.get("ALEXA_SKILL_ID") or None
+        if skill_id and not skill_id.startswith("amzn1.ask.skill."):
+            raise ConfigError("ALEXA_SKILL_ID must look like amzn1.ask.skill.<uuid>")
+        return cls(
+            database_url=_database_url(env),
+            public_base_url=_url(env, "PUBLIC_BASE_URL", "http://127.0.0.1:8000", ("http", "https")),
+            secret_key=env.get("SECRET_KEY", ""),
+            default_locale=locale,
+            alexa_skill_id=skill_id,
+            alexa_verify_requests=_bool(env, "ALEXA_VERIFY_REQUESTS", True),
+            stripe_api_key=env.get("STRIPE_API_KEY") or None,
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
+            stripe_api_base=stripe_base,
+            link_ttl_hours=_int(env, "PAYMENT_LINK_TTL_HOURS", 72),
+            token_ttl_days=_int(env, "ACCESS_TOKEN_TTL_DAYS", 90),
+            demo_mode=_bool(env, "BILLPAY_DEMO", False),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        return Path(self.database_url.removeprefix("sqlite:///")) if self.is_sqlite else None

@@ -1,0 +1,1 @@
+"""Pure domain rules: money, invoice states, errors. No I/O lives here."""

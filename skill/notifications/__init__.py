@@ -1,0 +1,1 @@
+"""Notifications: the transactional outbox and the senders that deliver it."""

@@ -1,0 +1,280 @@
+"""The invoice store's tables, as typed SQLAlchemy 2.0 declarative models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from ..domain.model import (
+    BillType,
+    Channel,
+    InvoiceStatus,
+    MandateStatus,
+    MethodKind,
+    PaymentStatus,
+)
+from .types import CurrencyCode, MinorUnits, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # VARCHAR + CHECK on every backend, so SQLite and PostgreSQL share one schema and one migration.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Biller(Base):
+    __tablename__ = "billers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    spoken_name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+    country: Mapped[str] = mapped_column(String(2))
+    default_currency: Mapped[str] = mapped_column(CurrencyCode())
+    partial_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    partial_min_minor: Mapped[int] = mapped_column(MinorUnits(), default=0)
+    pin_threshold_minor: Mapped[int] = mapped_column(MinorUnits(), default=10000)
+    created_at: Mapped[datetime]
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    mobile: Mapped[str | None] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(5), default="en-US")
+    voice_pin_hash: Mapped[str | None] = mapped_column(String(255))
+    voice_pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    voice_pin_locked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    accounts: Mapped[list[CustomerAccount]] = relationship(back_populates="customer")
+
+
+class CustomerAccount(Base):
+    """A customer's account number at one biller."""
+
+    __tablename__ = "customer_accounts"
+    __table_args__ = (
+        UniqueConstraint("biller_id", "account_number"),
+        UniqueConstraint("customer_id", "biller_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    biller_id: Mapped[int] = mapped_column(ForeignKey("billers.id"))
+    account_number: Mapped[str] = mapped_column(String(64))
+
+    customer: Mapped[Customer] = relationship(back_populates="accounts")
+    biller: Mapped[Biller] = relationship()
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("biller_id", "number"),
+        CheckConstraint("amount_due_minor > 0", name="amount_due_positive"),
+        CheckConstraint("amount_paid_minor >= 0", name="amount_paid_nonnegative"),
+        CheckConstraint("amount_paid_minor <= amount_due_minor", name="paid_within_due"),
+        CheckConstraint("refund_due_minor >= 0", name="refund_due_nonnegative"),
+        Index("ix_invoices_account_status_due", "account_id", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    biller_id: Mapped[int] = mapped_column(ForeignKey("billers.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("customer_accounts.id"))
+    number: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    bill_type: Mapped[BillType] = mapped_column(_enum(BillType, "bill_type"))
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(CurrencyCode())
+    amount_due_minor: Mapped[int] = mapped_column(MinorUnits())
+    amount_paid_minor: Mapped[int] = mapped_column(MinorUnits(), default=0)
+    refund_due_minor: Mapped[int] = mapped_column(MinorUnits(), default=0)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        _enum(InvoiceStatus, "invoice_status"), default=InvoiceStatus.OPEN
+    )
+    line_items: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    biller: Mapped[Biller] = relationship()
+    account: Mapped[CustomerAccount] = relationship()
+
+
+class PaymentMethod(Base):
+    """A stored mandate: a card on file or a SEPA Direct Debit mandate, held by the provider."""
+
+    __tablename__ = "payment_methods"
+    __table_args__ = (UniqueConstraint("provider", "provider_method_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(32), default="stripe")
+    provider_customer_id: Mapped[str] = mapped_column(String(255))
+    provider_method_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[MethodKind] = mapped_column(_enum(MethodKind, "method_kind"))
+    brand: Mapped[str | None] = mapped_column(String(32))
+    last4: Mapped[str] = mapped_column(String(4))
+    label: Mapped[str] = mapped_column(String(100))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    mandate_status: Mapped[MandateStatus] = mapped_column(
+        _enum(MandateStatus, "mandate_status"), default=MandateStatus.ACTIVE
+    )
+    created_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+
+
+class PaymentAttempt(Base):
+    __tablename__ = "payment_attempts"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        Index("ix_payment_attempts_invoice_status", "invoice_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    amount_minor: Mapped[int] = mapped_column(MinorUnits())
+    currency: Mapped[str] = mapped_column(CurrencyCode())
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    method: Mapped[str] = mapped_column(String(32))
+    payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
+    status: Mapped[PaymentStatus] = mapped_column(
+        _enum(PaymentStatus, "payment_status"), default=PaymentStatus.PENDING
+    )
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    provider_reference: Mapped[str | None] = mapped_column(String(255), unique=True)
+    failure_reason: Mapped[str | None] = mapped_column(String(255))
+    # Set once, under the invoice row lock, when the money was applied to the invoice.
+    applied_at: Mapped[datetime | None]
+    refunded_minor: Mapped[int] = mapped_column(MinorUnits(), default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    invoice: Mapped[Invoice] = relationship()
+
+
+class PaymentLink(Base):
+    """A payment request's link. Only the SHA-256 of its 256-bit token is stored."""
+
+    __tablename__ = "payment_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(MinorUnits())
+    currency: Mapped[str] = mapped_column(CurrencyCode())
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None]
+
+    invoice: Mapped[Invoice] = relationship()
+
+
+class OutboxMessage(Base):
+    """Transactional outbox: written in the same transaction as what it announces."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(320))
+    locale: Mapped[str] = mapped_column(String(5))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class LinkedAccountToken(Base):
+    """Account-linking tokens (access and refresh). Only a SHA-256 of each token is stored."""
+
+    __tablename__ = "linked_account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="access")
+    client_id: Mapped[str] = mapped_column(String(128))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class ProcessedEvent(Base):
+    """Provider event ids already handled, so a redelivered webhook is a no-op."""
+
+    __tablename__ = "processed_events"
+
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    processed_at: Mapped[datetime]
+
+
+class InvoiceEvent(Base):
+    """One entry on an invoice's timeline."""
+
+    __tablename__ = "invoice_events"
+    __table_args__ = (Index("ix_invoice_events_invoice_at", "invoice_id", "at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    channel: Mapped[str | None] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

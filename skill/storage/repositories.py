@@ -1,0 +1,229 @@
+"""Repositories: the only place queries are written. Services ask them for rows by meaning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from ..domain.model import OUTSTANDING, InvoiceStatus
+from . import models as m
+
+
+class _Repository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+
+
+class BillerRepository(_Repository):
+    def get(self, biller_id: int) -> m.Biller | None:
+        return self.session.get(m.Biller, biller_id)
+
+    def by_slug(self, slug: str) -> m.Biller | None:
+        return self.session.scalar(select(m.Biller).where(m.Biller.slug == slug))
+
+    def by_name(self, name: str) -> m.Biller | None:
+        return self.session.scalar(select(m.Biller).where(m.Biller.name == name))
+
+    def all(self) -> Sequence[m.Biller]:
+        return self.session.scalars(select(m.Biller).order_by(m.Biller.id)).all()
+
+
+class CustomerRepository(_Repository):
+    def get(self, customer_id: int) -> m.Customer | None:
+        return self.session.get(m.Customer, customer_id)
+
+    def get_for_update(self, customer_id: int) -> m.Customer | None:
+        return self.session.scalar(select(m.Customer).where(m.Customer.id == customer_id).with_for_update())
+
+    def by_email(self, email: str) -> m.Customer | None:
+        return self.session.scalar(select(m.Customer).where(m.Customer.email == email.strip().lower()))
+
+    def account(self, customer_id: int, biller_id: int) -> m.CustomerAccount | None:
+        return self.session.scalar(
+            select(m.CustomerAccount).where(
+                m.CustomerAccount.customer_id == customer_id, m.CustomerAccount.biller_id == biller_id
+            )
+        )
+
+    def account_by_number(self, biller_id: int, account_number: str) -> m.CustomerAccount | None:
+        return self.session.scalar(
+            select(m.CustomerAccount).where(
+                m.CustomerAccount.biller_id == biller_id,
+                m.CustomerAccount.account_number == account_number,
+            )
+        )
+
+
+class InvoiceRepository(_Repository):
+    def get(self, invoice_id: int) -> m.Invoice | None:
+        return self.session.get(m.Invoice, invoice_id)
+
+    def get_for_update(self, invoice_id: int) -> m.Invoice | None:
+        """Row-locked read (SELECT ... FOR UPDATE on PostgreSQL; SQLite holds its write lock already)."""
+        return self.session.scalar(
+            select(m.Invoice)
+            .where(m.Invoice.id == invoice_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    def by_number(self, biller_id: int, number: str) -> m.Invoice | None:
+        return self.session.scalar(
+            select(m.Invoice).where(m.Invoice.biller_id == biller_id, m.Invoice.number == number)
+        )
+
+    def for_customer(
+        self, customer_id: int, statuses: Iterable[InvoiceStatus] | None = None
+    ) -> Sequence[m.Invoice]:
+        query = (
+            select(m.Invoice)
+            .join(m.CustomerAccount, m.Invoice.account_id == m.CustomerAccount.id)
+            .where(m.CustomerAccount.customer_id == customer_id)
+            .options(joinedload(m.Invoice.biller))
+            .order_by(m.Invoice.due_date, m.Invoice.id)
+        )
+        if statuses is not None:
+            query = query.where(m.Invoice.status.in_(list(statuses)))
+        return self.session.scalars(query).all()
+
+    def outstanding_for_customer(self, customer_id: int) -> Sequence[m.Invoice]:
+        return self.for_customer(customer_id, OUTSTANDING)
+
+    def previous_of(self, invoice: m.Invoice) -> m.Invoice | None:
+        """The bill this account had from the same biller just before this one."""
+        return self.session.scalar(
+            select(m.Invoice)
+            .where(
+                m.Invoice.account_id == invoice.account_id,
+                m.Invoice.biller_id == invoice.biller_id,
+                m.Invoice.id != invoice.id,
+                m.Invoice.issue_date < invoice.issue_date,
+                m.Invoice.status != InvoiceStatus.VOID,
+            )
+            .order_by(m.Invoice.issue_date.desc(), m.Invoice.id.desc())
+            .limit(1)
+        )
+
+
+class EventRepository(_Repository):
+    def record(
+        self,
+        invoice_id: int,
+        kind: str,
+        at: datetime,
+        *,
+        channel: str | None = None,
+        data: dict[str, object] | None = None,
+    ) -> m.InvoiceEvent:
+        event = m.InvoiceEvent(invoice_id=invoice_id, kind=kind, at=at, channel=channel, data=data or {})
+        self.session.add(event)
+        return event
+
+    def for_invoice(self, invoice_id: int) -> Sequence[m.InvoiceEvent]:
+        return self.session.scalars(
+            select(m.InvoiceEvent)
+            .where(m.InvoiceEvent.invoice_id == invoice_id)
+            .order_by(m.InvoiceEvent.at, m.InvoiceEvent.id)
+        ).all()
+
+
+class AttemptRepository(_Repository):
+    def get(self, attempt_id: int) -> m.PaymentAttempt | None:
+        return self.session.get(m.PaymentAttempt, attempt_id)
+
+    def get_for_update(self, attempt_id: int) -> m.PaymentAttempt | None:
+        return self.session.scalar(
+            select(m.PaymentAttempt)
+            .where(m.PaymentAttempt.id == attempt_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    def by_key(self, idempotency_key: str) -> m.PaymentAttempt | None:
+        return self.session.scalar(
+            select(m.PaymentAttempt).where(m.PaymentAttempt.idempotency_key == idempotency_key)
+        )
+
+    def by_reference(self, provider_reference: str) -> m.PaymentAttempt | None:
+        return self.session.scalar(
+            select(m.PaymentAttempt).where(m.PaymentAttempt.provider_reference == provider_reference)
+        )
+
+    def for_customer(self, customer_id: int, limit: int = 10) -> Sequence[m.PaymentAttempt]:
+        return self.session.scalars(
+            select(m.PaymentAttempt)
+            .join(m.Invoice, m.PaymentAttempt.invoice_id == m.Invoice.id)
+            .join(m.CustomerAccount, m.Invoice.account_id == m.CustomerAccount.id)
+            .where(m.CustomerAccount.customer_id == customer_id)
+            .options(joinedload(m.PaymentAttempt.invoice).joinedload(m.Invoice.biller))
+            .order_by(m.PaymentAttempt.created_at.desc(), m.PaymentAttempt.id.desc())
+            .limit(limit)
+        ).all()
+
+    def in_flight(self, statuses: Iterable[str], older_than: datetime) -> Sequence[m.PaymentAttempt]:
+        return self.session.scalars(
+            select(m.PaymentAttempt)
+            .where(m.PaymentAttempt.status.in_(list(statuses)), m.PaymentAttempt.updated_at < older_than)
+            .order_by(m.PaymentAttempt.id)
+        ).all()
+
+
+class PaymentMethodRepository(_Repository):
+    def get(self, method_id: int) -> m.PaymentMethod | None:
+        return self.session.get(m.PaymentMethod, method_id)
+
+    def active_for_customer(self, customer_id: int) -> Sequence[m.PaymentMethod]:
+        return self.session.scalars(
+            select(m.PaymentMethod)
+            .where(m.PaymentMethod.customer_id == customer_id, m.PaymentMethod.removed_at.is_(None))
+            .order_by(m.PaymentMethod.is_default.desc(), m.PaymentMethod.id)
+        ).all()
+
+    def by_provider_id(self, provider: str, provider_method_id: str) -> m.PaymentMethod | None:
+        return self.session.scalar(
+            select(m.PaymentMethod).where(
+                m.PaymentMethod.provider == provider,
+                m.PaymentMethod.provider_method_id == provider_method_id,
+            )
+        )
+
+
+class LinkRepository(_Repository):
+    def by_token_hash(self, token_hash: str) -> m.PaymentLink | None:
+        return self.session.scalar(select(m.PaymentLink).where(m.PaymentLink.token_hash == token_hash))
+
+    def get(self, link_id: int) -> m.PaymentLink | None:
+        return self.session.get(m.PaymentLink, link_id)
+
+
+class OutboxRepository(_Repository):
+    def get(self, message_id: int) -> m.OutboxMessage | None:
+        return self.session.get(m.OutboxMessage, message_id)
+
+    def by_dedupe_key(self, key: str) -> m.OutboxMessage | None:
+        return self.session.scalar(select(m.OutboxMessage).where(m.OutboxMessage.dedupe_key == key))
+
+    def for_customer(self, customer_id: int) -> Sequence[m.OutboxMessage]:
+        return self.session.scalars(
+            select(m.OutboxMessage)
+            .where(m.OutboxMessage.customer_id == customer_id)
+            .order_by(m.OutboxMessage.id)
+        ).all()
+
+
+class TokenRepository(_Repository):
+    def by_hash(self, token_hash: str) -> m.LinkedAccountToken | None:
+        return self.session.scalar(
+            select(m.LinkedAccountToken).where(m.LinkedAccountToken.token_hash == token_hash)
+        )
+
+
+class ProcessedEventRepository(_Repository):
+    def seen(self, provider: str, event_id: str) -> bool:
+        return self.session.get(m.ProcessedEvent, (provider, event_id)) is not None

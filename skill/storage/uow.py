@@ -1,0 +1,56 @@
+"""Unit of work: one transaction, its repositories, and an explicit commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import repositories as repos
+
+
+class UnitOfWork:
+    """Use as `with uow:`; nothing is written unless `commit()` is called before the block ends."""
+
+    session: Session
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self.billers = repos.BillerRepository(self.session)
+        self.customers = repos.CustomerRepository(self.session)
+        self.invoices = repos.InvoiceRepository(self.session)
+        self.events = repos.EventRepository(self.session)
+        self.attempts = repos.AttemptRepository(self.session)
+        self.methods = repos.PaymentMethodRepository(self.session)
+        self.links = repos.LinkRepository(self.session)
+        self.outbox = repos.OutboxRepository(self.session)
+        self.tokens = repos.TokenRepository(self.session)
+        self.processed = repos.ProcessedEventRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at (raises if the database is unreachable)."""
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(self.session.connection()).get_current_revision()

@@ -1,0 +1,39 @@
+"""Flask app factory: one blueprint per area, services built once and kept on the app."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from ..bootstrap import Services, bootstrap
+from ..config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    if services is None:
+        services = bootstrap(settings or Settings.from_env())
+    app = Flask(__name__)
+    app.config["SERVICES"] = services
+    app.config["SECRET_KEY"] = services.settings.secret_key or None
+    app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024
+
+    from .health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        response = jsonify({"title": exc.name, "status": exc.code, "detail": exc.description})
+        response.status_code = exc.code or 500
+        return response
+
+    return app
+
+
+def services_of(app: Flask) -> Services:
+    services: Services = app.config["SERVICES"]
+    return services

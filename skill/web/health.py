@@ -1,0 +1,23 @@
+"""GET /healthz: the process is up and the database answers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
+
+from ..services.health import check_database
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    services = current_app.config["SERVICES"]
+    try:
+        report = check_database(services.uow())
+    except Exception as exc:  # any database failure means "not healthy", never a 500 page
+        current_app.logger.warning("health check failed: %s", type(exc).__name__)
+        return jsonify({"status": "unavailable", "database": "unreachable"}), 503
+    if report["schema_revision"] is None:
+        return jsonify({"status": "unavailable", "database": "not migrated"}), 503
+    return jsonify({"status": "ok", **report})
