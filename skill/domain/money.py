@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from .errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
 
@@ -246,13 +246,28 @@ class Money:
     def from_decimal(cls, amount: Decimal | str, currency: str) -> Money:
         """Parse a major-unit decimal ("12.50") exactly; more precision than the currency has is refused."""
         exp = exponent(currency)
-        scaled = Decimal(amount).scaleb(exp)
-        if scaled != scaled.to_integral_value():
-            raise InvalidAmount(f"{amount} has more decimals than {currency} allows")
-        return cls(int(scaled), currency)
+        if isinstance(amount, float):  # a float has already lost exactness; refuse it like the columns do
+            raise InvalidAmount(f"amount must be a Decimal or a string, not a float ({amount!r})")
+        try:
+            value = Decimal(amount)
+        except (InvalidOperation, TypeError, ValueError):
+            raise InvalidAmount(f"{amount!r} is not a decimal amount") from None
+        if not value.is_finite():
+            raise InvalidAmount(f"{amount!r} is not a finite amount")
+        # Integer arithmetic on the digits: Decimal.scaleb would round to the context's 28 digits.
+        sign, digits, power = value.as_tuple()
+        shift = int(power) + exp
+        coefficient = int("".join(map(str, digits)))
+        if shift < 0:
+            coefficient, rest = divmod(coefficient, 10**-shift)
+            if rest:
+                raise InvalidAmount(f"{amount} has more decimals than {currency} allows")
+        else:
+            coefficient *= 10**shift
+        return cls(-coefficient if sign else coefficient, currency)
 
     def to_decimal(self) -> Decimal:
-        return Decimal(self.amount_minor).scaleb(-exponent(self.currency))
+        return _major_units(self.amount_minor, self.currency)
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
@@ -283,6 +298,12 @@ def format_money(amount_minor: int, currency: str, locale: str) -> str:
     # Babel's data is loaded only when an amount is shown, not at import (Alexa cold start).
     from babel.numbers import format_currency
 
-    amount = Decimal(amount_minor).scaleb(-exponent(currency))
+    amount = _major_units(amount_minor, currency)
     # decimal_quantization=False keeps every ISO digit where CLDR shows fewer (never round money away).
     return str(format_currency(amount, currency, locale=locale.replace("-", "_"), decimal_quantization=False))
+
+
+def _major_units(amount_minor: int, currency: str) -> Decimal:
+    """Exact major units: built from the digits, never through context rounding (28 digits)."""
+    digits = tuple(int(d) for d in str(abs(amount_minor)))
+    return Decimal((int(amount_minor < 0), digits, -exponent(currency)))
