@@ -236,6 +236,10 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # The delivery worker's lease (skill/notifications/worker.py) and the provider's message id once sent.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
 
 
 class LinkedAccountToken(Base):
