@@ -86,6 +86,8 @@ class Customer(Base):
     voice_pin_hash: Mapped[str | None] = mapped_column(String(255))
     voice_pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     voice_pin_locked_at: Mapped[datetime | None]
+    # The customer at the payment provider (Stripe), created on first need; stored methods hang off it.
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime]
 
     accounts: Mapped[list[CustomerAccount]] = relationship(back_populates="customer")
@@ -180,6 +182,7 @@ class PaymentAttempt(Base):
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
     method: Mapped[str] = mapped_column(String(32))
     payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("payment_links.id"), index=True)
     status: Mapped[PaymentStatus] = mapped_column(
         _enum(PaymentStatus, "payment_status"), default=PaymentStatus.PENDING
     )
