@@ -135,19 +135,22 @@ def record_payment(
 def settle_attempt(uow: UnitOfWork, attempt_id: int, clock: Clock) -> SettlementResult:
     """The provider confirmed an attempt's money: apply it once, whatever the order or number of calls."""
     with uow:
-        unlocked = uow.attempts.get(attempt_id)
-        if unlocked is None:
-            raise NotFound("unknown payment attempt", attempt_id=attempt_id)
-        invoice = _lock_invoice(uow, unlocked.invoice_id)  # lock order: invoice, then attempt
-        attempt = uow.attempts.get_for_update(attempt_id)
-        assert attempt is not None
-        if attempt.applied_at is not None:
-            return SettlementResult(
-                invoice.id, attempt.id, invoice.status, invoice.amount_paid_minor, 0, False
-            )
-        result = _apply(uow, invoice, attempt, clock)
+        result = settle_attempt_in(uow, attempt_id, clock)
         uow.commit()
         return result
+
+
+def settle_attempt_in(uow: UnitOfWork, attempt_id: int, clock: Clock) -> SettlementResult:
+    """settle_attempt inside the caller's open unit of work (the caller commits, e.g. with a receipt)."""
+    unlocked = uow.attempts.get(attempt_id)
+    if unlocked is None:
+        raise NotFound("unknown payment attempt", attempt_id=attempt_id)
+    invoice = _lock_invoice(uow, unlocked.invoice_id)  # lock order: invoice, then attempt
+    attempt = uow.attempts.get_for_update(attempt_id)
+    assert attempt is not None
+    if attempt.applied_at is not None:
+        return SettlementResult(invoice.id, attempt.id, invoice.status, invoice.amount_paid_minor, 0, False)
+    return _apply(uow, invoice, attempt, clock)
 
 
 def _apply(uow: UnitOfWork, invoice: m.Invoice, attempt: m.PaymentAttempt, clock: Clock) -> SettlementResult:
@@ -189,43 +192,52 @@ def apply_refund(
     uow: UnitOfWork, attempt_id: int, refunded_total_minor: int, clock: Clock, *, reason: str = ""
 ) -> int:
     """The provider says `refunded_total_minor` of an attempt is refunded in all. Returns the new part."""
-    require_minor_units(refunded_total_minor)
     with uow:
-        unlocked = uow.attempts.get(attempt_id)
-        if unlocked is None:
-            raise NotFound("unknown payment attempt", attempt_id=attempt_id)
-        invoice = _lock_invoice(uow, unlocked.invoice_id)
-        attempt = uow.attempts.get_for_update(attempt_id)
-        assert attempt is not None
-        new_part = min(refunded_total_minor, attempt.amount_minor) - attempt.refunded_minor
-        if new_part <= 0 or attempt.applied_at is None:
-            return 0
-        # A refund first consumes any overpayment we owed back; only the rest reopens the balance.
-        from_excess = min(new_part, invoice.refund_due_minor)
-        invoice.refund_due_minor -= from_excess
-        if new_part > from_excess:
-            outcome = reverse(
-                status=invoice.status,
-                amount_due_minor=invoice.amount_due_minor,
-                amount_paid_minor=invoice.amount_paid_minor,
-                refund_minor=new_part - from_excess,
-            )
-            invoice.amount_paid_minor = outcome.amount_paid_minor
-            invoice.status = outcome.status
-        now = clock.now()
-        attempt.refunded_minor += new_part
-        if attempt.refunded_minor >= attempt.amount_minor:
-            attempt.status = PaymentStatus.REFUNDED
-        attempt.updated_at = invoice.updated_at = now
-        uow.events.record(
-            invoice.id,
-            EventKind.REFUNDED,
-            now,
-            channel=attempt.channel,
-            data={"attempt_id": attempt.id, "amount_minor": new_part, "reason": reason},
-        )
+        new_part = apply_refund_in(uow, attempt_id, refunded_total_minor, clock, reason=reason)
         uow.commit()
         return new_part
+
+
+def apply_refund_in(
+    uow: UnitOfWork, attempt_id: int, refunded_total_minor: int, clock: Clock, *, reason: str = ""
+) -> int:
+    """apply_refund inside the caller's open unit of work (the caller commits)."""
+    require_minor_units(refunded_total_minor)
+    unlocked = uow.attempts.get(attempt_id)
+    if unlocked is None:
+        raise NotFound("unknown payment attempt", attempt_id=attempt_id)
+    invoice = _lock_invoice(uow, unlocked.invoice_id)
+    attempt = uow.attempts.get_for_update(attempt_id)
+    assert attempt is not None
+    new_part = min(refunded_total_minor, attempt.amount_minor) - attempt.refunded_minor
+    if new_part <= 0 or attempt.applied_at is None:
+        return 0
+    # A refund first consumes any overpayment we owed back; only the rest reopens the balance.
+    from_excess = min(new_part, invoice.refund_due_minor)
+    invoice.refund_due_minor -= from_excess
+    if new_part > from_excess:
+        outcome = reverse(
+            status=invoice.status,
+            amount_due_minor=invoice.amount_due_minor,
+            amount_paid_minor=invoice.amount_paid_minor,
+            refund_minor=new_part - from_excess,
+        )
+        invoice.amount_paid_minor = outcome.amount_paid_minor
+        invoice.status = outcome.status
+    now = clock.now()
+    attempt.refunded_minor += new_part
+    if attempt.refunded_minor >= attempt.amount_minor:
+        attempt.status = PaymentStatus.REFUNDED
+    attempt.updated_at = invoice.updated_at = now
+    uow.events.record(
+        invoice.id,
+        EventKind.REFUNDED,
+        now,
+        channel=attempt.channel,
+        data={"attempt_id": attempt.id, "amount_minor": new_part, "reason": reason},
+    )
+    uow.flush()
+    return new_part
 
 
 def void_bill(uow: UnitOfWork, invoice_id: int, clock: Clock, *, reason: str = "") -> None:
