@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from ..domain.model import OUTSTANDING, InvoiceStatus
+from ..domain.model import OUTSTANDING, InvoiceStatus, PaymentStatus
 from . import models as m
 
 
@@ -40,6 +40,11 @@ class CustomerRepository(_Repository):
 
     def get_for_update(self, customer_id: int) -> m.Customer | None:
         return self.session.scalar(select(m.Customer).where(m.Customer.id == customer_id).with_for_update())
+
+    def by_stripe_id(self, stripe_customer_id: str) -> m.Customer | None:
+        return self.session.scalar(
+            select(m.Customer).where(m.Customer.stripe_customer_id == stripe_customer_id)
+        )
 
     def by_email(self, email: str) -> m.Customer | None:
         return self.session.scalar(select(m.Customer).where(m.Customer.email == email.strip().lower()))
@@ -164,6 +169,31 @@ class AttemptRepository(_Repository):
             .options(joinedload(m.PaymentAttempt.invoice).joinedload(m.Invoice.biller))
             .order_by(m.PaymentAttempt.created_at.desc(), m.PaymentAttempt.id.desc())
             .limit(limit)
+        ).all()
+
+    def open_for_invoice(self, invoice_id: int) -> Sequence[m.PaymentAttempt]:
+        """Attempts whose money may still move: pending or processing."""
+        return self.session.scalars(
+            select(m.PaymentAttempt)
+            .where(
+                m.PaymentAttempt.invoice_id == invoice_id,
+                m.PaymentAttempt.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]),
+            )
+            .order_by(m.PaymentAttempt.id)
+        ).all()
+
+    def with_unrefunded_excess(self) -> Sequence[m.PaymentAttempt]:
+        """Applied provider payments on invoices that still owe money back (refund_due_minor > 0)."""
+        return self.session.scalars(
+            select(m.PaymentAttempt)
+            .join(m.Invoice, m.PaymentAttempt.invoice_id == m.Invoice.id)
+            .where(
+                m.Invoice.refund_due_minor > 0,
+                m.PaymentAttempt.applied_at.is_not(None),
+                m.PaymentAttempt.provider_reference.is_not(None),
+                m.PaymentAttempt.refunded_minor < m.PaymentAttempt.amount_minor,
+            )
+            .order_by(m.PaymentAttempt.id.desc())
         ).all()
 
     def in_flight(self, statuses: Iterable[str], older_than: datetime) -> Sequence[m.PaymentAttempt]:
