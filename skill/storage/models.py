@@ -285,3 +285,56 @@ class InvoiceEvent(Base):
     at: Mapped[datetime]
     channel: Mapped[str | None] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ApiKey(Base):
+    """A biller's API key. Only the SHA-256 of the whole key is stored; `key_id` is its visible prefix."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    biller_id: Mapped[int] = mapped_column(ForeignKey("billers.id"), index=True)
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class ApiRateWindow(Base):
+    """Requests made with one API key in one fixed window: shared by every web worker through the database."""
+
+    __tablename__ = "api_rate_windows"
+
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApiIdempotencyKey(Base):
+    """An Idempotency-Key a biller sent with a POST, the request it named and the response it got."""
+
+    __tablename__ = "api_idempotency_keys"
+    __table_args__ = (UniqueConstraint("biller_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    biller_id: Mapped[int] = mapped_column(ForeignKey("billers.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)  # None while the first request runs
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class WebhookEndpoint(Base):
+    """A biller's webhook receiver. The signing secret is kept as issued: signing needs the raw value."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    biller_id: Mapped[int] = mapped_column(ForeignKey("billers.id"), index=True)
+    url: Mapped[str] = mapped_column(String(320))
+    secret: Mapped[str] = mapped_column(String(64))
+    events: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
