@@ -79,6 +79,8 @@ class Settings:
     link_ttl_hours: int = 72
     token_ttl_days: int = 90
     demo_mode: bool = False
+    api_rate_limit_per_minute: int = 600  # per biller API key, fixed one-minute windows
+    webhooks_allow_insecure: bool = False  # http:// and loopback/private webhook URLs (local development only)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -105,6 +107,8 @@ class Settings:
             link_ttl_hours=_int(env, "PAYMENT_LINK_TTL_HOURS", 72),
             token_ttl_days=_int(env, "ACCESS_TOKEN_TTL_DAYS", 90),
             demo_mode=_bool(env, "BILLPAY_DEMO", False),
+            api_rate_limit_per_minute=_int(env, "API_RATE_LIMIT_PER_MINUTE", 600),
+            webhooks_allow_insecure=_bool(env, "WEBHOOKS_ALLOW_INSECURE_URLS", False),
         )
 
     @property
