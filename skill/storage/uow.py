@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import api_repositories as api_repos
 from . import repositories as repos
 
 
@@ -29,6 +30,11 @@ class UnitOfWork:
         self.outbox = repos.OutboxRepository(self.session)
         self.tokens = repos.TokenRepository(self.session)
         self.processed = repos.ProcessedEventRepository(self.session)
+        self.api_keys = api_repos.ApiKeyRepository(self.session)
+        self.rate_windows = api_repos.RateWindowRepository(self.session)
+        self.idempotency = api_repos.IdempotencyRepository(self.session)
+        self.webhooks = api_repos.WebhookEndpointRepository(self.session)
+        self.biller_invoices = api_repos.BillerInvoiceRepository(self.session)
         return self
 
     def __exit__(

@@ -1,0 +1,189 @@
+"""Repositories for the biller API: keys, rate windows, idempotency keys, webhook endpoints, biller-scoped reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..domain.model import InvoiceStatus
+from . import models as m
+
+
+def _insert_for(session: Session) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (both SQLite and PostgreSQL support it)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+class ApiKeyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: m.ApiKey) -> None:
+        self.session.add(row)
+
+    def by_key_id(self, key_id: str) -> m.ApiKey | None:
+        return self.session.scalar(select(m.ApiKey).where(m.ApiKey.key_id == key_id))
+
+
+class RateWindowRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def hit(self, api_key_id: int, window_start: datetime) -> int:
+        """Count one request in the window atomically (INSERT ... ON CONFLICT DO UPDATE) and return the count."""
+        table = m.ApiRateWindow.__table__
+        statement = (
+            _insert_for(self.session)(table)
+            .values(api_key_id=api_key_id, window_start=window_start, count=1)
+            .on_conflict_do_update(
+                index_elements=[table.c.api_key_id, table.c.window_start],
+                set_={"count": table.c.count + 1},
+            )
+            .returning(table.c.count)
+        )
+        count: int = self.session.execute(statement).scalar_one()
+        return count
+
+    def forget_before(self, api_key_id: int, window_start: datetime) -> None:
+        self.session.execute(
+            delete(m.ApiRateWindow).where(
+                m.ApiRateWindow.api_key_id == api_key_id, m.ApiRateWindow.window_start < window_start
+            )
+        )
+
+
+class IdempotencyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, biller_id: int, key: str, request_hash: str, now: datetime) -> bool:
+        """Insert the key unless it exists (ON CONFLICT DO NOTHING); True if this request now holds it."""
+        table = m.ApiIdempotencyKey.__table__
+        values = {"biller_id": biller_id, "key": key, "request_hash": request_hash, "created_at": now}
+        statement = (
+            _insert_for(self.session)(table)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[table.c.biller_id, table.c.key])
+            .returning(table.c.id)
+        )
+        return self.session.execute(statement).first() is not None
+
+    def get(self, biller_id: int, key: str) -> m.ApiIdempotencyKey | None:
+        return self.session.scalar(
+            select(m.ApiIdempotencyKey).where(
+                m.ApiIdempotencyKey.biller_id == biller_id, m.ApiIdempotencyKey.key == key
+            )
+        )
+
+    def forget(self, biller_id: int, key: str, *, created_before: datetime | None = None) -> None:
+        statement = delete(m.ApiIdempotencyKey).where(
+            m.ApiIdempotencyKey.biller_id == biller_id, m.ApiIdempotencyKey.key == key
+        )
+        if created_before is not None:
+            statement = statement.where(m.ApiIdempotencyKey.created_at < created_before)
+        self.session.execute(statement)
+
+
+class WebhookEndpointRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: m.WebhookEndpoint) -> None:
+        self.session.add(row)
+
+    def get(self, endpoint_id: int) -> m.WebhookEndpoint | None:
+        return self.session.get(m.WebhookEndpoint, endpoint_id)
+
+    def active_for_biller(self, biller_id: int) -> Sequence[m.WebhookEndpoint]:
+        return self.session.scalars(
+            select(m.WebhookEndpoint)
+            .where(m.WebhookEndpoint.biller_id == biller_id, m.WebhookEndpoint.disabled_at.is_(None))
+            .order_by(m.WebhookEndpoint.id)
+        ).all()
+
+
+@dataclass(frozen=True)
+class InvoiceFilter:
+    status: InvoiceStatus | None = None
+    customer_id: int | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+
+
+class BillerInvoiceRepository:
+    """Reads of one biller's invoices: every query is scoped by biller id, so other billers' rows never match."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, biller_id: int, invoice_id: int) -> m.Invoice | None:
+        invoice = self.session.get(m.Invoice, invoice_id)
+        return invoice if invoice is not None and invoice.biller_id == biller_id else None
+
+    def page(
+        self, biller_id: int, where: InvoiceFilter, *, after_id: int, limit: int
+    ) -> Sequence[tuple[m.Invoice, m.CustomerAccount]]:
+        """One page in id order (stable under inserts: new invoices only ever come after the cursor)."""
+        query = (
+            select(m.Invoice, m.CustomerAccount)
+            .join(m.CustomerAccount, m.Invoice.account_id == m.CustomerAccount.id)
+            .where(m.Invoice.biller_id == biller_id, m.Invoice.id > after_id)
+            .order_by(m.Invoice.id)
+            .limit(limit)
+        )
+        if where.status is not None:
+            query = query.where(m.Invoice.status == where.status)
+        if where.customer_id is not None:
+            query = query.where(m.CustomerAccount.customer_id == where.customer_id)
+        if where.due_from is not None:
+            query = query.where(m.Invoice.due_date >= where.due_from)
+        if where.due_to is not None:
+            query = query.where(m.Invoice.due_date <= where.due_to)
+        return [(row[0], row[1]) for row in self.session.execute(query).all()]
+
+    def accounts_by_number(self, biller_id: int, numbers: Iterable[str]) -> dict[str, m.CustomerAccount]:
+        rows = self.session.scalars(
+            select(m.CustomerAccount).where(
+                m.CustomerAccount.biller_id == biller_id, m.CustomerAccount.account_number.in_(set(numbers))
+            )
+        ).all()
+        return {row.account_number: row for row in rows}
+
+    def owned_account_ids(self, biller_id: int, account_ids: Iterable[int]) -> set[int]:
+        return set(
+            self.session.scalars(
+                select(m.CustomerAccount.id).where(
+                    m.CustomerAccount.biller_id == biller_id, m.CustomerAccount.id.in_(set(account_ids))
+                )
+            ).all()
+        )
+
+    def existing_numbers(self, biller_id: int, numbers: Iterable[str]) -> set[str]:
+        return set(
+            self.session.scalars(
+                select(m.Invoice.number).where(
+                    m.Invoice.biller_id == biller_id, m.Invoice.number.in_(set(numbers))
+                )
+            ).all()
+        )
+
+    def link(self, biller_id: int, link_id: int) -> m.PaymentLink | None:
+        link = self.session.get(m.PaymentLink, link_id)
+        return link if link is not None and link.invoice.biller_id == biller_id else None
+
+    def attempts(self, invoice_id: int) -> Sequence[m.PaymentAttempt]:
+        return self.session.scalars(
+            select(m.PaymentAttempt)
+            .where(m.PaymentAttempt.invoice_id == invoice_id)
+            .order_by(m.PaymentAttempt.id)
+        ).all()
+
+    def attempt(self, biller_id: int, attempt_id: int) -> m.PaymentAttempt | None:
+        attempt = self.session.get(m.PaymentAttempt, attempt_id)
+        return attempt if attempt is not None and attempt.invoice.biller_id == biller_id else None
