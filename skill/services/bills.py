@@ -33,11 +33,20 @@ def normalize_name(text: str) -> str:
 
 
 def biller_matches(biller: m.Biller, spoken: str) -> bool:
+    """Does what the customer said name this biller? Slug (from entity resolution), name or alias,
+    either way round as whole words: "northwind" names "Northwind Energy", "the power company" names
+    the alias "power company"."""
     wanted = normalize_name(spoken)
-    if not wanted:
+    if len(wanted) < 3:
         return False
+    if wanted == normalize_name(biller.slug):
+        return True
     names = {normalize_name(n) for n in (biller.name, biller.spoken_name, *(biller.aliases or []))}
-    return any(wanted == n or re.search(rf"\b{re.escape(wanted)}\b", n) for n in names if n)
+    return any(n and (wanted == n or _contains_words(n, wanted) or _contains_words(wanted, n)) for n in names)
+
+
+def _contains_words(haystack: str, needle: str) -> bool:
+    return re.search(rf"(?:^| ){re.escape(needle)}(?: |$)", haystack) is not None
 
 
 def list_outstanding(

@@ -1,0 +1,44 @@
+"""Every request handler of the skill, in dispatch order, and the intents they cover."""
+
+from __future__ import annotations
+
+from ...bootstrap import Services
+from .answers import NoIntentHandler, VoicePinIntentHandler, YesIntentHandler
+from .base import Handler
+from .bills import BillDetailsIntentHandler, ListBillsIntentHandler, MoreIntentHandler
+from .builtins import (
+    FallbackIntentHandler,
+    HelpIntentHandler,
+    SessionEndedRequestHandler,
+    StopIntentHandler,
+)
+from .history import PaymentHistoryIntentHandler, PaymentStatusIntentHandler
+from .launch import LaunchRequestHandler
+from .links import SendLinkIntentHandler
+from .pay import PayBillIntentHandler
+
+HANDLERS: tuple[type[Handler], ...] = (
+    SessionEndedRequestHandler,
+    StopIntentHandler,
+    HelpIntentHandler,
+    LaunchRequestHandler,
+    ListBillsIntentHandler,
+    MoreIntentHandler,
+    BillDetailsIntentHandler,
+    PayBillIntentHandler,
+    SendLinkIntentHandler,
+    YesIntentHandler,
+    NoIntentHandler,
+    VoicePinIntentHandler,
+    PaymentStatusIntentHandler,
+    PaymentHistoryIntentHandler,
+    FallbackIntentHandler,
+)
+
+
+def build_handlers(services: Services) -> list[Handler]:
+    return [cls(services) for cls in HANDLERS]
+
+
+def handled_intents() -> set[str]:
+    return {intent for cls in HANDLERS for intent in cls.intents}

@@ -1,0 +1,138 @@
+"""What every handler shares: the turn (locale, customer, conversation state) and account-linking guard."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name, is_request_type
+from ask_sdk_model import Response
+from ask_sdk_model.interfaces.system import SystemState
+from ask_sdk_model.ui import LinkAccountCard, SimpleCard
+
+from ...bootstrap import Services
+from ...services.linking import LinkedCustomer, resolve_access_token
+from ..i18n import Translator, request_locale
+from ..speech import MAX_CARD_CHARS, clip
+from ..state import Conversation
+
+log = logging.getLogger("skill.alexa")
+
+
+class Turn:
+    """One request: who is asking, in which language, and what the conversation knows so far."""
+
+    def __init__(self, handler_input: HandlerInput, services: Services) -> None:
+        self.hi = handler_input
+        self.services = services
+        self.t = Translator(request_locale(handler_input, services.settings.default_locale))
+        self.locale = self.t.locale
+        manager = handler_input.attributes_manager
+        session = manager.session_attributes
+        if session is None:  # requests outside a session carry no attributes
+            session = manager.session_attributes = {}
+        self.session: dict[str, Any] = session
+        self.conv = Conversation.load(self.session)
+
+    @cached_property
+    def customer(self) -> LinkedCustomer | None:
+        """Resolved from the account-linking token through the store the web pages use."""
+        token = self.system.user.access_token if self.system.user else None
+        return resolve_access_token(self.services.uow(), token, self.services.clock)
+
+    @property
+    def system(self) -> SystemState:
+        context = self.hi.request_envelope.context
+        assert context is not None and context.system is not None, "Alexa always sends context.System"
+        return context.system
+
+    @property
+    def request_id(self) -> str:
+        return str(getattr(self.hi.request_envelope.request, "request_id", ""))
+
+    @property
+    def customer_id(self) -> int:
+        assert self.customer is not None
+        return self.customer.customer_id
+
+    @property
+    def today(self) -> date:
+        return self.services.clock.today()
+
+    def slot(self, name: str) -> str | None:
+        """The resolved entity id of a slot (custom types), else its spoken value, else None."""
+        intent = getattr(self.hi.request_envelope.request, "intent", None)
+        slot = (intent.slots or {}).get(name) if intent else None
+        if slot is None or not slot.value:
+            return None
+        authorities = slot.resolutions.resolutions_per_authority if slot.resolutions else None
+        for authority in authorities or []:
+            if authority.status.code.value == "ER_SUCCESS_MATCH" and authority.values:
+                return str(authority.values[0].value.id or authority.values[0].value.name)
+        return str(slot.value)
+
+    def int_slot(self, name: str) -> int | None:
+        raw = self.slot(name)
+        try:
+            return int(raw) if raw is not None else None
+        except ValueError:
+            return None
+
+    def say(
+        self,
+        speech: str,
+        *,
+        reprompt: str | None = None,
+        end: bool | None = None,
+        card: tuple[str, str] | None = None,
+    ) -> Response:
+        """Build the response and persist the conversation state into the session."""
+        self.conv.save(self.session)
+        builder = self.hi.response_builder.speak(speech)
+        if reprompt:
+            builder.ask(reprompt)
+        elif end is None:
+            end = True
+        if card:
+            builder.set_card(SimpleCard(title=clip(card[0], 100), content=clip(card[1], MAX_CARD_CHARS)))
+        if end is not None:
+            builder.set_should_end_session(end)
+        return builder.response
+
+    def ask(self, speech: str, reprompt: str | None = None, **kwargs: Any) -> Response:
+        return self.say(speech, reprompt=reprompt or speech, **kwargs)
+
+    def link_account(self) -> Response:
+        """https://developer.amazon.com/en-US/docs/alexa/account-linking/add-account-linking-logic-custom-skill.html"""
+        self.conv = Conversation()
+        builder = self.hi.response_builder.speak(self.t("link.needed")).set_card(LinkAccountCard())
+        return builder.set_should_end_session(True).response
+
+
+class Handler(AbstractRequestHandler):
+    """A handler for some intents or request types. Subclasses implement `respond(turn)`."""
+
+    intents: tuple[str, ...] = ()
+    request_types: tuple[str, ...] = ()
+    needs_customer = True
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return any(is_intent_name(n)(handler_input) for n in self.intents) or any(
+            is_request_type(r)(handler_input) for r in self.request_types
+        )
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn(handler_input, self.services)
+        if self.needs_customer and turn.customer is None:
+            return turn.link_account()
+        return self.respond(turn)
+
+    def respond(self, turn: Turn) -> Response:
+        raise NotImplementedError

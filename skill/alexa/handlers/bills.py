@@ -1,0 +1,122 @@
+"""Hearing bills: all, by type, biller or status, three at a time; and one bill's details."""
+
+from __future__ import annotations
+
+from ask_sdk_model import Response
+
+from ...domain.model import BillType
+from ...services.bills import bill_details, list_outstanding
+from ...services.views import BillView
+from ..speech import plain_date, say_date
+from ..state import Listing
+from .base import Handler, Turn
+from .choose import bill_type_slot, pick_bill
+from .words import amount, bill_name
+
+PAGE_SIZE = 3
+DUE_SOON_DAYS = 7
+
+
+def bill_line(turn: Turn, bill: BillView) -> str:
+    when = say_date(bill.due_date, turn.today)
+    owed = amount(turn, bill.remaining_minor, bill.currency)
+    key = "bill.line_overdue" if bill.overdue else "bill.line"
+    line = turn.t(key, name=bill_name(turn, bill), amount=owed, date=when)
+    if bill.amount_paid_minor:
+        line += " " + turn.t("bill.part_paid", paid=amount(turn, bill.amount_paid_minor, bill.currency))
+    return line
+
+
+def read_page(turn: Turn, listing: Listing) -> Response:
+    """Read the next three bills of a listing; the listing's filter is re-run so the store has the last word."""
+    result = list_outstanding(
+        turn.services.uow(),
+        turn.customer_id,
+        turn.services.clock,
+        bill_type=BillType(listing.bill_type) if listing.bill_type else None,
+        biller=listing.biller,
+        overdue_only=listing.status == "overdue",
+        due_within_days=DUE_SOON_DAYS if listing.status == "due_soon" else None,
+    )
+    bills = result.bills
+    if not bills:
+        turn.conv.listing = None
+        key = "list.none_filtered" if (listing.bill_type or listing.biller or listing.status) else "list.none"
+        return turn.ask(turn.t(key) + " " + turn.t("reprompt.main"), turn.t("reprompt.main"))
+    page = list(bills[listing.offset : listing.offset + PAGE_SIZE])
+    if not page:
+        turn.conv.listing = None
+        return turn.ask(turn.t("list.end"), turn.t("reprompt.main"))
+    parts = [turn.t.plural("list.intro", len(bills))] if listing.offset == 0 else []
+    parts += [bill_line(turn, bill) for bill in page]
+    turn.conv.hear([b.id for b in page], reset=listing.offset == 0)
+    listing.offset += len(page)
+    turn.conv.listing = listing
+    if listing.offset < len(bills):
+        turn.conv.ask("more")
+        parts.append(turn.t("list.more", left=len(bills) - listing.offset))
+        return turn.ask(" ".join(parts), turn.t("list.more_reprompt"))
+    turn.conv.listing = None
+    if len(bills) == 1:
+        turn.conv.focus = bills[0].id
+        turn.conv.ask("pay_focus", invoice_id=bills[0].id)
+        parts.append(turn.t("list.pay_it"))
+    else:
+        parts.append(turn.t("list.pay_which"))
+    return turn.ask(" ".join(parts), turn.t("list.pay_which"))
+
+
+class ListBillsIntentHandler(Handler):
+    intents = ("ListBillsIntent",)
+
+    def respond(self, turn: Turn) -> Response:
+        bill_type = bill_type_slot(turn)
+        status = turn.slot("billStatus")
+        listing = Listing(
+            bill_type=bill_type.value if bill_type else None,
+            biller=turn.slot("biller"),
+            status=status if status in ("overdue", "due_soon") else None,
+        )
+        return read_page(turn, listing)
+
+
+class MoreIntentHandler(Handler):
+    intents = ("AMAZON.MoreIntent", "AMAZON.NextIntent")
+
+    def respond(self, turn: Turn) -> Response:
+        listing = turn.conv.listing or Listing()
+        turn.conv.pending = None
+        return read_page(turn, listing)
+
+
+class BillDetailsIntentHandler(Handler):
+    intents = ("BillDetailsIntent",)
+
+    def respond(self, turn: Turn) -> Response:
+        chosen = pick_bill(turn, "details")
+        if not isinstance(chosen, BillView):
+            return chosen
+        details = bill_details(turn.services.uow(), turn.customer_id, chosen.id, turn.services.clock)
+        bill = details.bill
+        parts = [bill_line(turn, bill)]
+        if bill.description:
+            parts.append(turn.t("details.for", description=details.bill.description))
+        if details.change_minor:
+            key = "details.up" if details.change_minor > 0 else "details.down"
+            parts.append(turn.t(key, change=amount(turn, abs(details.change_minor), bill.currency)))
+        elif details.change_minor == 0:
+            parts.append(turn.t("details.same"))
+        turn.conv.ask("pay_focus", invoice_id=bill.id)
+        parts.append(turn.t("list.pay_it"))
+        card = (turn.t("card.details_title"), details_card(turn, bill))
+        return turn.ask(" ".join(parts), turn.t("list.pay_it"), card=card)
+
+
+def details_card(turn: Turn, bill: BillView) -> str:
+    return turn.t(
+        "card.details",
+        biller=bill.biller_name,
+        number=bill.number,
+        amount=amount(turn, bill.remaining_minor, bill.currency),
+        due=plain_date(bill.due_date, turn.locale),
+    )

@@ -1,0 +1,61 @@
+"""Working out which bill the customer means: slots, ordinals in the list heard, or the bill in focus."""
+
+from __future__ import annotations
+
+from ask_sdk_model import Response
+
+from ...domain.errors import NotFound
+from ...domain.model import BillType
+from ...services.bills import bill_details, find_bills
+from ...services.views import BillView
+from .base import Turn
+from .words import list_bill_names
+
+
+def bill_type_slot(turn: Turn) -> BillType | None:
+    value = turn.slot("billType")
+    try:
+        return BillType(value) if value else None
+    except ValueError:
+        return None
+
+
+def pick_bill(turn: Turn, purpose: str) -> BillView | Response:
+    """The one bill meant, or a question back (which one?) as the response."""
+    bill_type, biller, ordinal = bill_type_slot(turn), turn.slot("biller"), turn.int_slot("ordinal")
+    named = bill_type is not None or biller is not None or ordinal is not None
+    if turn.slot("billType") and bill_type is None and not biller and ordinal is None:
+        return turn.ask(turn.t("bill.unknown_type"), turn.t("reprompt.main"))
+    uow, clock, cid = turn.services.uow, turn.services.clock, turn.customer_id
+    if named:
+        matches = find_bills(
+            uow(), cid, clock, bill_type=bill_type, biller=biller, position=ordinal, last_read=turn.conv.heard
+        )
+    else:
+        matches = [b for b in find_bills(uow(), cid, clock) if b.id == turn.conv.focus]
+        if not matches:
+            matches = find_bills(uow(), cid, clock)
+            if len(matches) > 1:
+                return ask_which(turn, matches, purpose)
+    if not matches:
+        return turn.ask(turn.t("bill.none_matching") + " " + turn.t("reprompt.main"), turn.t("reprompt.main"))
+    if len(matches) > 1:
+        return ask_which(turn, matches, purpose)
+    turn.conv.focus = matches[0].id
+    return matches[0]
+
+
+def ask_which(turn: Turn, candidates: list[BillView], purpose: str) -> Response:
+    shown = candidates[:5]
+    turn.conv.hear([b.id for b in shown], reset=True)
+    turn.conv.ask("which_bill", purpose=purpose)
+    names = list_bill_names(turn, shown)
+    return turn.ask(turn.t(f"which.{purpose}", bills=names), turn.t("which.reprompt"))
+
+
+def bill_by_id(turn: Turn, invoice_id: int) -> BillView | None:
+    """A bill of this customer's by id (a foreign or unknown id is simply not found)."""
+    try:
+        return bill_details(turn.services.uow(), turn.customer_id, invoice_id, turn.services.clock).bill
+    except NotFound:
+        return None

@@ -1,0 +1,40 @@
+"""Exception handlers: a refused request gets a localized explanation; a fault gets a localized apology."""
+
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+
+from ...domain.errors import DomainError
+from ..i18n import Translator, request_locale
+
+log = logging.getLogger("skill.alexa")
+
+
+class DomainErrorHandler(AbstractExceptionHandler):
+    """A service refused (bill already paid, link expired...): say why; nothing was written."""
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return isinstance(exception, DomainError)
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        t = Translator(request_locale(handler_input))
+        code = getattr(exception, "code", "domain_error")
+        log.info("request refused: %s", code)
+        key = f"error.{code}" if t.has(f"error.{code}") else "error.refused"
+        return handler_input.response_builder.speak(t(key)).ask(t("reprompt.main")).response
+
+
+class UnexpectedErrorHandler(AbstractExceptionHandler):
+    """Last resort: log the fault for us (no personal data) and apologise in the customer's language."""
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        log.error("skill fault: %s", type(exception).__name__, exc_info=exception)
+        t = Translator(request_locale(handler_input))
+        return handler_input.response_builder.speak(t("error.fault")).set_should_end_session(True).response

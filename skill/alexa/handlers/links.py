@@ -1,0 +1,59 @@
+"""Payment links by voice: "text me a link", and offering one when a stored method cannot be used."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ask_sdk_model import Response
+
+from ...domain.model import Channel
+from ...services.links import NoContactChannel, send_payment_link
+from ...services.views import BillView
+from .base import Handler, Turn
+from .choose import pick_bill
+from .words import amount, bill_name
+
+
+class SendLinkIntentHandler(Handler):
+    intents = ("SendLinkIntent",)
+
+    def respond(self, turn: Turn) -> Response:
+        chosen = pick_bill(turn, "link")
+        if not isinstance(chosen, BillView):
+            return chosen
+        prefer = {"sms": Channel.SMS, "email": Channel.EMAIL}.get(turn.slot("channel") or "")
+        return send_link(turn, chosen, prefer=prefer)
+
+
+def send_link(
+    turn: Turn, bill: BillView, *, amount_minor: int | None = None, prefer: Channel | None = None
+) -> Response:
+    settings = turn.services.settings
+    try:
+        sent = send_payment_link(
+            turn.services.uow(),
+            turn.services.clock,
+            base_url=settings.public_base_url,
+            ttl=timedelta(hours=settings.link_ttl_hours),
+            customer_id=turn.customer_id,
+            invoice_id=bill.id,
+            requested_via=Channel.ALEXA,
+            amount_minor=amount_minor,
+            prefer=prefer,
+        )
+    except NoContactChannel:
+        return turn.say(turn.t("link.no_contact"), end=True)
+    where = (
+        turn.t("link.by_sms", last4=sent.masked_destination[-4:])
+        if sent.channel is Channel.SMS
+        else turn.t("link.by_email")
+    )
+    owed = amount(turn, amount_minor or bill.remaining_minor, bill.currency)
+    speech = turn.t("link.sent", bill=bill_name(turn, bill), where=where, amount=owed)
+    card = (turn.t("card.link_title"), turn.t("card.link", biller=bill.biller_name, amount=owed, where=where))
+    return turn.ask(speech + " " + turn.t("reprompt.anything_else"), turn.t("reprompt.main"), card=card)
+
+
+def offer_link(turn: Turn, bill: BillView, preface: str, *, amount_minor: int | None = None) -> Response:
+    turn.conv.ask("offer_link", invoice_id=bill.id, amount_minor=amount_minor)
+    return turn.ask(f"{preface} {turn.t('link.offer')}", turn.t("link.offer_reprompt"))

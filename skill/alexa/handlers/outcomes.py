@@ -1,0 +1,34 @@
+"""What the customer hears after a charge: success with a card, or a plain reason and a link offer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ask_sdk_model import Response
+
+from ...services.payments import PaymentOutcome
+from .base import Turn
+from .choose import bill_by_id
+from .links import offer_link
+from .words import amount
+
+
+def speak_outcome(turn: Turn, data: dict[str, Any], outcome: PaymentOutcome) -> Response:
+    paid = amount(turn, outcome.amount_minor, outcome.currency)
+    bill = bill_by_id(turn, int(data["invoice_id"]))
+    biller = bill.biller_spoken_name if bill else ""
+    if outcome.status == "succeeded":
+        speech = turn.t("pay.succeeded", amount=paid, biller=biller)
+        card = (turn.t("card.paid_title"), turn.t("card.paid", amount=paid, biller=biller))
+        return turn.ask(f"{speech} {turn.t('reprompt.anything_else')}", turn.t("reprompt.main"), card=card)
+    if outcome.status == "processing":
+        return turn.ask(turn.t("pay.processing", amount=paid, biller=biller), turn.t("reprompt.main"))
+    if outcome.status == "already_paid":
+        return turn.ask(turn.t("pay.already_paid"), turn.t("reprompt.main"))
+    if bill is None:
+        return turn.ask(turn.t("pay.failed_generic"), turn.t("reprompt.main"))
+    key = "pay.requires_action" if outcome.status == "requires_action" else "pay.declined"
+    reason = (
+        turn.t(f"decline.{outcome.failure_reason}") if turn.t.has(f"decline.{outcome.failure_reason}") else ""
+    )
+    return offer_link(turn, bill, turn.t(key, reason=reason).strip(), amount_minor=outcome.amount_minor)

@@ -1,0 +1,153 @@
+"""Paying by voice: choose bill, amount and method; confirm aloud; PIN when required; charge once."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ask_sdk_model import Response
+
+from ...domain.errors import DomainError, InvalidAmount, PartialPaymentNotAllowed
+from ...domain.model import Channel, check_payable_amount
+from ...domain.money import exponent
+from ...services.payments import MethodView, pay_with_mandate, stored_methods
+from ...services.views import BillView
+from ..progressive import send_progressive
+from .base import Handler, Turn
+from .choose import pick_bill
+from .links import offer_link
+from .words import amount, bill_name, method_label
+
+
+class PayBillIntentHandler(Handler):
+    intents = ("PayBillIntent",)
+
+    def respond(self, turn: Turn) -> Response:
+        chosen = pick_bill(turn, "pay")
+        if not isinstance(chosen, BillView):
+            return chosen
+        return start_payment(turn, chosen)
+
+
+def start_payment(turn: Turn, bill: BillView) -> Response:
+    from .links import send_link
+
+    wanted = turn.slot("method")
+    if wanted == "link":
+        return send_link(turn, bill)
+    amount_minor = requested_amount(turn, bill)
+    if isinstance(amount_minor, Response):
+        return amount_minor
+    methods = stored_methods(turn.services.uow(), turn.customer_id)
+    method = choose_method(methods, wanted)
+    if method is None:
+        key = "pay.no_method_of_kind" if wanted and methods else "pay.no_method"
+        return offer_link(turn, bill, turn.t(key), amount_minor=amount_minor)
+    return confirm(turn, bill, amount_minor, method)
+
+
+def requested_amount(turn: Turn, bill: BillView) -> int | Response:
+    """The remaining amount unless the customer named a part; checked against the biller's rules."""
+    whole, cents = turn.int_slot("amount"), turn.int_slot("cents") or 0
+    if whole is None or turn.slot("amountKind") in ("full", "remaining"):
+        return bill.remaining_minor
+    scale = 10 ** exponent(bill.currency)
+    wanted = whole * scale + (cents if 0 <= cents < scale else 0)
+    try:
+        return check_payable_amount(
+            status=bill.status,
+            amount_due_minor=bill.amount_due_minor,
+            amount_paid_minor=bill.amount_paid_minor,
+            requested_minor=wanted,
+            partial_allowed=bill.partial_allowed,
+            partial_min_minor=bill.partial_min_minor,
+        )
+    except (InvalidAmount, PartialPaymentNotAllowed) as error:
+        return amount_refused(turn, bill, error)
+
+
+def amount_refused(turn: Turn, bill: BillView, error: DomainError) -> Response:
+    values = {
+        "biller": bill_name(turn, bill),
+        "remaining": amount(turn, bill.remaining_minor, bill.currency),
+        "minimum": amount(turn, bill.partial_min_minor, bill.currency),
+    }
+    if isinstance(error, PartialPaymentNotAllowed):
+        key = "amount.below_minimum" if bill.partial_allowed else "amount.no_partial"
+    else:
+        key = "amount.too_much" if error.details.get("remaining") is not None else "amount.invalid"
+    return turn.ask(turn.t(key, **values), turn.t("amount.reprompt", **values))
+
+
+def choose_method(methods: list[MethodView], wanted: str | None) -> MethodView | None:
+    usable = [m for m in methods if wanted in (None, m.kind.value)]
+    return next((m for m in usable if m.is_default), usable[0] if usable else None)
+
+
+def confirm(turn: Turn, bill: BillView, amount_minor: int, method: MethodView) -> Response:
+    """Restate biller, bill, amount and method before anything is charged (Amazon's purchase policy)."""
+    readback = turn.t(
+        "pay.confirm",
+        amount=amount(turn, amount_minor, bill.currency),
+        bill=bill_name(turn, bill),
+        method=method_label(turn, method),
+    )
+    customer = turn.customer
+    needs_pin = bool(customer and customer.has_voice_pin and amount_minor >= bill.pin_threshold_minor)
+    turn.conv.ask(
+        "confirm_payment",
+        invoice_id=bill.id,
+        amount_minor=amount_minor,
+        currency=bill.currency,
+        method_id=method.id,
+        readback=readback,
+        confirmation_id=uuid.uuid4().hex,
+        needs_pin=needs_pin,
+    )
+    return turn.ask(readback, turn.t("pay.confirm_reprompt"))
+
+
+def confirmed(turn: Turn, data: dict[str, Any]) -> Response:
+    """The customer said yes to exactly this payment."""
+    customer = turn.customer
+    if data.get("needs_pin") and customer is not None:
+        if customer.voice_pin_locked:
+            return pin_locked(turn, data)
+        turn.conv.ask("pin", **data)
+        return turn.ask(turn.t("pin.ask"), turn.t("pin.reprompt"))
+    return charge(turn, data)
+
+
+def pin_locked(turn: Turn, data: dict[str, Any]) -> Response:
+    turn.conv.ask("offer_link", invoice_id=data["invoice_id"], amount_minor=data["amount_minor"])
+    url = turn.services.settings.public_base_url + "/account"
+    return turn.ask(turn.t("pin.locked", url=url), turn.t("link.offer_reprompt"))
+
+
+def charge(turn: Turn, data: dict[str, Any]) -> Response:
+    send_progressive(turn.hi.request_envelope, turn.t("pay.one_moment"))
+    system = turn.system
+    person = getattr(system, "person", None)
+    evidence = {
+        "readback": data["readback"],
+        "confirmed_at": turn.services.clock.now().isoformat(),
+        "person_id": getattr(person, "person_id", None),
+        "device_id": getattr(getattr(system, "device", None), "device_id", None),
+        "request_id": turn.request_id,
+        "locale": turn.locale,
+    }
+    outcome = pay_with_mandate(
+        turn.services.uow,
+        turn.services.gateway,
+        turn.services.clock,
+        customer_id=turn.customer_id,
+        invoice_id=int(data["invoice_id"]),
+        amount_minor=int(data["amount_minor"]),
+        payment_method_id=int(data["method_id"]),
+        idempotency_key=f"alexa:{data['confirmation_id']}",
+        channel=Channel.ALEXA,
+        evidence=evidence,
+    )
+    from .outcomes import speak_outcome
+
+    return speak_outcome(turn, data, outcome)
