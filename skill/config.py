@@ -65,6 +65,16 @@ def _database_url(env: Mapping[str, str]) -> str:
     return raw
 
 
+def _method_types(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("STRIPE_PAYMENT_METHOD_TYPES") or "card"
+    types = tuple(t.strip() for t in raw.split(",") if t.strip())
+    if not types or not all(t.replace("_", "").isalpha() and t.islower() for t in types):
+        raise ConfigError(
+            f"STRIPE_PAYMENT_METHOD_TYPES must be a comma list like card,sepa_debit,ideal, got {raw!r}"
+        )
+    return types
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -76,6 +86,8 @@ class Settings:
     stripe_api_key: str | None = field(default=None, repr=False)
     stripe_webhook_secret: str | None = field(default=None, repr=False)
     stripe_api_base: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_payment_method_types: tuple[str, ...] = ("card",)  # offered on the payment-link page
     link_ttl_hours: int = 72
     token_ttl_days: int = 90
     demo_mode: bool = False
@@ -104,6 +116,8 @@ class Settings:
             stripe_api_key=env.get("STRIPE_API_KEY") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=stripe_base,
+            stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
+            stripe_payment_method_types=_method_types(env),
             link_ttl_hours=_int(env, "PAYMENT_LINK_TTL_HOURS", 72),
             token_ttl_days=_int(env, "ACCESS_TOKEN_TTL_DAYS", 90),
             demo_mode=_bool(env, "BILLPAY_DEMO", False),

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..config import Settings
+from ..config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from .gateway import PaymentGateway
+
+LOCALSTRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
 
 
-def build_gateway(settings: Settings) -> Any:
-    """Chosen by configuration; the Stripe implementation arrives with the payments issue (#4)."""
-    raise NotImplementedError("no payment gateway is configured yet")
+def build_gateway(settings: Settings) -> PaymentGateway:
+    """The Stripe gateway. Called on the first payment only, so the Alexa cold start never imports Stripe."""
+    if not settings.stripe_api_key:
+        raise ConfigError(
+            "STRIPE_API_KEY is not set: payments need a Stripe secret key (sk_test_... for localstripe)"
+        )
+    from .stripe_gateway import StripeGateway
+
+    local = settings.stripe_api_base is not None
+    return StripeGateway(
+        api_key=settings.stripe_api_key,
+        webhook_secret=settings.stripe_webhook_secret,
+        publishable_key=settings.stripe_publishable_key or (LOCALSTRIPE_PUBLISHABLE_KEY if local else ""),
+        payment_method_types=settings.stripe_payment_method_types,
+        api_base=settings.stripe_api_base,
+        sends_future_usage=not local,
+    )

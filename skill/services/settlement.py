@@ -1,0 +1,196 @@
+"""Applying the provider's word to a payment attempt: one place for every path (charge, page, webhook, reconcile)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain.clock import Clock
+from ..domain.model import Channel, EventKind, InvoiceStatus, PaymentStatus
+from ..notifications.outbox import enqueue
+from ..payments.gateway import GatewayError, PaymentGateway, PaymentInfo
+from ..storage import models as m
+from ..storage.uow import UnitOfWork
+from . import ledger
+
+log = logging.getLogger(__name__)
+
+IN_FLIGHT = (PaymentStatus.PENDING, PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION)
+
+
+def provider_key(attempt: m.PaymentAttempt) -> str:
+    """The idempotency key we give the provider, derived from the attempt (and findable in its metadata)."""
+    digest = hashlib.sha256(attempt.idempotency_key.encode()).hexdigest()[:16]
+    return f"billpay-attempt-{attempt.id}-{digest}"
+
+
+def provider_metadata(attempt: m.PaymentAttempt) -> dict[str, str]:
+    return {
+        "billpay_attempt_id": str(attempt.id),
+        "billpay_key": provider_key(attempt),
+        "billpay_invoice_id": str(attempt.invoice_id),
+    }
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying the provider's state did. excess_minor: money beyond what was due, to refund."""
+
+    attempt_id: int
+    status: PaymentStatus
+    invoice_status: InvoiceStatus
+    newly_settled: bool = False
+    excess_minor: int = 0
+    failure_reason: str | None = None
+
+
+def find_attempt_in(uow: UnitOfWork, info: PaymentInfo) -> m.PaymentAttempt | None:
+    """Our attempt for a provider payment: by stored reference, else by the metadata we attached to it."""
+    attempt = uow.attempts.by_reference(info.reference)
+    if attempt is not None:
+        return attempt
+    raw_id = info.metadata.get("billpay_attempt_id", "")
+    if not raw_id.isdigit():
+        return None
+    attempt = uow.attempts.get(int(raw_id))
+    # The key check keeps another environment sharing the Stripe account from touching our rows.
+    if attempt is None or info.metadata.get("billpay_key") != provider_key(attempt):
+        return None
+    return attempt
+
+
+def apply_payment_in(uow: UnitOfWork, attempt_id: int, info: PaymentInfo, clock: Clock) -> Applied:
+    """Move one attempt to what the provider says, inside the caller's transaction. Idempotent, any order."""
+    unlocked = uow.attempts.get(attempt_id)
+    assert unlocked is not None
+    invoice = uow.invoices.get_for_update(unlocked.invoice_id)  # lock order: invoice, then attempt
+    attempt = uow.attempts.get_for_update(attempt_id)
+    assert invoice is not None and attempt is not None
+    now = clock.now()
+    if attempt.provider_reference is None and info.reference:
+        attempt.provider_reference = info.reference
+        attempt.updated_at = now
+    if info.status == "succeeded":
+        # Money arrived: it is applied even to an attempt we had given up on (the excess is refunded).
+        result = ledger.settle_attempt_in(uow, attempt.id, clock)
+        if result.newly_applied:
+            _after_settled(uow, attempt, invoice, now)
+        return Applied(attempt.id, attempt.status, result.status, result.newly_applied, result.overpaid_minor)
+    if attempt.applied_at is None and attempt.status in IN_FLIGHT:
+        _move_unsettled(uow, attempt, info, now)
+    return Applied(attempt.id, attempt.status, invoice.status, failure_reason=attempt.failure_reason)
+
+
+def _move_unsettled(uow: UnitOfWork, attempt: m.PaymentAttempt, info: PaymentInfo, now: datetime) -> None:
+    state = info.status
+    if state == "processing":
+        attempt.status = PaymentStatus.PROCESSING
+    elif state == "requires_action" and attempt.channel is not Channel.LINK:
+        # Off-session nobody can authenticate: this attempt is over (the page on the customer's phone can).
+        _fail(uow, attempt, "authentication_required", now, status=PaymentStatus.REQUIRES_ACTION)
+    elif state in ("failed", "canceled"):
+        _fail(
+            uow, attempt, info.failure_code or ("canceled" if state == "canceled" else "payment_failed"), now
+        )
+    else:
+        return
+    attempt.updated_at = now
+
+
+def _fail(
+    uow: UnitOfWork,
+    attempt: m.PaymentAttempt,
+    reason: str,
+    now: datetime,
+    *,
+    status: PaymentStatus = PaymentStatus.FAILED,
+) -> None:
+    attempt.status = status
+    attempt.failure_reason = reason
+    uow.events.record(
+        attempt.invoice_id,
+        EventKind.PAYMENT_FAILED,
+        now,
+        channel=str(attempt.channel),
+        data={"attempt_id": attempt.id, "amount_minor": attempt.amount_minor, "reason": reason},
+    )
+
+
+def _after_settled(uow: UnitOfWork, attempt: m.PaymentAttempt, invoice: m.Invoice, now: datetime) -> None:
+    """In the settling transaction: the link is marked paid and the receipt email queued."""
+    if attempt.link_id is not None:
+        link = uow.links.get(attempt.link_id)
+        if link is not None and link.paid_at is None:
+            link.paid_at = now
+    customer = invoice.account.customer
+    if not customer.email:
+        return
+    method = uow.methods.get(attempt.payment_method_id) if attempt.payment_method_id else None
+    enqueue(
+        uow,
+        kind="receipt",
+        channel="email",
+        recipient=customer.email,
+        locale=customer.locale,
+        payload={
+            "attempt_id": attempt.id,
+            "invoice_number": invoice.number,
+            "biller": invoice.biller.name,
+            "amount_minor": attempt.amount_minor,
+            "currency": attempt.currency,
+            "method": method.label if method else attempt.method,
+            "invoice_status": str(invoice.status),
+            "paid_at": now.isoformat(),
+        },
+        now=now,
+        customer_id=customer.id,
+        invoice_id=invoice.id,
+        dedupe_key=f"receipt:attempt:{attempt.id}",
+    )
+
+
+def apply_payment(
+    uow_factory: Callable[[], UnitOfWork],
+    gateway: PaymentGateway,
+    clock: Clock,
+    attempt_id: int,
+    info: PaymentInfo,
+) -> Applied:
+    """apply_payment_in in its own transaction, then refund any excess through the gateway."""
+    with uow_factory() as uow:
+        applied = apply_payment_in(uow, attempt_id, info, clock)
+        uow.commit()
+    if applied.excess_minor:
+        refund_excess(uow_factory, gateway, clock, attempt_id)
+    return applied
+
+
+def refund_excess(
+    uow_factory: Callable[[], UnitOfWork], gateway: PaymentGateway, clock: Clock, attempt_id: int
+) -> int:
+    """Give back what an attempt paid beyond the bill (two channels raced). Safe to repeat; returns the amount."""
+    with uow_factory() as uow:
+        attempt = uow.attempts.get(attempt_id)
+        assert attempt is not None
+        owed = min(attempt.invoice.refund_due_minor, attempt.amount_minor - attempt.refunded_minor)
+        reference, already, key = attempt.provider_reference, attempt.refunded_minor, provider_key(attempt)
+    if owed <= 0 or reference is None:
+        return 0
+    try:
+        truth = gateway.retrieve_payment(reference)
+        if truth.refunded_minor <= already:  # nothing refunded behind our back: refund now
+            gateway.refund(
+                reference=reference, amount_minor=owed, idempotency_key=f"{key}-excess", reason="excess"
+            )
+            truth = gateway.retrieve_payment(reference)
+    except GatewayError:
+        log.warning("excess refund for attempt %s failed; billpay reconcile retries", attempt_id)
+        return 0
+    with uow_factory() as uow:
+        refunded = ledger.apply_refund_in(uow, attempt_id, truth.refunded_minor, clock, reason="excess")
+        uow.commit()
+    log.info("refunded %s minor units of excess on attempt %s", refunded, attempt_id)
+    return refunded
