@@ -77,21 +77,42 @@ def validate_customer(data: CustomerData) -> CustomerData:
     return data
 
 
-def upsert_customer(uow: UnitOfWork, data: CustomerData, clock: Clock) -> int:
-    """Create or update a customer by email, and open the named biller accounts."""
+def upsert_customer(uow: UnitOfWork, data: CustomerData, clock: Clock, *, keep_missing: bool = False) -> int:
+    """Create or update a customer by email (else by an account number it already holds), and open accounts.
+
+    keep_missing: a mobile given as None keeps the stored one (the biller API's merge: one biller's update
+    must not erase what another biller of the same customer set).
+    """
     validate_customer(data)
     email = data.email.strip().lower() if data.email else None
     with uow:
         customer = uow.customers.by_email(email) if email else None
         if customer is None:
+            customer = _account_holder(uow, data.accounts)
+            if customer is not None and email and customer.email not in (None, email):
+                raise InvalidInput(
+                    "this account belongs to a customer with another email address", field="email"
+                )
+        if customer is None:
             customer = m.Customer(name=data.name, email=email, created_at=clock.now(), voice_pin_failures=0)
             uow.customers.add(customer)
-        customer.name, customer.mobile, customer.locale = data.name, data.mobile, data.locale
+        customer.name, customer.locale = data.name, data.locale
+        customer.email = customer.email or email
+        if data.mobile is not None or not keep_missing:
+            customer.mobile = data.mobile
         uow.flush()
         for biller_id, number in data.accounts.items():
             _open_account(uow, customer, biller_id, number)
         uow.commit()
         return customer.id
+
+
+def _account_holder(uow: UnitOfWork, accounts: dict[int, str]) -> m.Customer | None:
+    for biller_id, number in accounts.items():
+        account = uow.customers.account_by_number(biller_id, number)
+        if account is not None:
+            return account.customer
+    return None
 
 
 def _open_account(uow: UnitOfWork, customer: m.Customer, biller_id: int, number: str) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ..domain.clock import Clock
-from ..domain.errors import CurrencyMismatch, InvalidInput, NotFound
+from ..domain.errors import CurrencyMismatch, DomainError, InvalidInput, NotFound
 from ..domain.model import (
     BillType,
     Channel,
@@ -22,6 +23,7 @@ from ..domain.model import (
 from ..domain.money import normalize_currency, require_minor_units
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
+from .biller_events import emit_invoice_paid
 from .views import SettlementResult
 
 
@@ -39,45 +41,104 @@ class NewInvoice:
     line_items: tuple[dict[str, Any], ...] = ()
 
 
+class InvalidBatch(DomainError):
+    """Some invoices of a batch are invalid, so none was written. `errors` maps an item's index to its errors."""
+
+    code = "invalid_batch"
+
+    def __init__(self, errors: dict[int, list[DomainError]]) -> None:
+        super().__init__(f"{len(errors)} invoice(s) in the batch are invalid", count=len(errors))
+        self.errors = errors
+
+
 def create_invoice(uow: UnitOfWork, new: NewInvoice, clock: Clock) -> int:
     """Validate and store a new invoice with its `created` timeline entry."""
-    amount = require_minor_units(new.amount_due_minor)
-    currency = normalize_currency(new.currency)
+    try:
+        return create_invoices(uow, new.biller_id, [new], clock)[0]
+    except InvalidBatch as batch:
+        raise batch.errors[0][0] from None
+
+
+def create_invoices(uow: UnitOfWork, biller_id: int, news: Sequence[NewInvoice], clock: Clock) -> list[int]:
+    """Validate every invoice first, then store them all in one transaction (each with its `created` entry).
+
+    If any is invalid nothing is written and InvalidBatch lists every error of every item.
+    """
+    errors: dict[int, list[DomainError]] = {}
+    for index, new in enumerate(news):
+        try:
+            _check_new_invoice(new, biller_id)
+        except DomainError as exc:
+            errors.setdefault(index, []).append(exc)
+    with uow:
+        owned = uow.biller_invoices.owned_account_ids(biller_id, {n.account_id for n in news})
+        taken = uow.biller_invoices.existing_numbers(biller_id, {n.number.strip() for n in news})
+        seen: set[str] = set()
+        for index, new in enumerate(news):
+            number = new.number.strip()
+            if new.account_id not in owned:
+                errors.setdefault(index, []).append(
+                    NotFound(
+                        "unknown customer account for this biller",
+                        field="account_id",
+                        account_id=new.account_id,
+                    )
+                )
+            if number in taken:
+                errors.setdefault(index, []).append(
+                    InvalidInput("an invoice with this number exists", field="number", number=number)
+                )
+            elif number in seen:
+                errors.setdefault(index, []).append(
+                    InvalidInput("this number is used twice in the batch", field="number", number=number)
+                )
+            seen.add(number)
+        if errors:
+            raise InvalidBatch(errors)
+        now = clock.now()
+        invoices = [_invoice_row(new, now) for new in news]
+        for invoice in invoices:
+            uow.invoices.add(invoice)
+        uow.flush()
+        for invoice in invoices:
+            uow.events.record(
+                invoice.id, EventKind.CREATED, now, data={"amount_minor": invoice.amount_due_minor}
+            )
+        uow.commit()
+        return [invoice.id for invoice in invoices]
+
+
+def _check_new_invoice(new: NewInvoice, biller_id: int) -> None:
+    require_minor_units(new.amount_due_minor)
+    normalize_currency(new.currency)
+    if new.biller_id != biller_id:
+        raise InvalidInput("every invoice of a batch must be for the same biller", field="biller_id")
     if new.due_date < new.issue_date:
         raise InvalidInput("due date is before issue date", field="due_date")
     if not new.number.strip():
         raise InvalidInput("invoice number is required", field="number")
     for item in new.line_items:
         require_minor_units(item.get("amount_minor"), positive=False)
-    with uow:
-        account = uow.session.get(m.CustomerAccount, new.account_id)
-        if account is None or account.biller_id != new.biller_id:
-            raise NotFound("unknown customer account for this biller", account_id=new.account_id)
-        if uow.invoices.by_number(new.biller_id, new.number) is not None:
-            raise InvalidInput("an invoice with this number exists", field="number", number=new.number)
-        now = clock.now()
-        invoice = m.Invoice(
-            biller_id=new.biller_id,
-            account_id=new.account_id,
-            number=new.number.strip(),
-            description=new.description,
-            bill_type=BillType(new.bill_type),
-            issue_date=new.issue_date,
-            due_date=new.due_date,
-            currency=currency,
-            amount_due_minor=amount,
-            amount_paid_minor=0,
-            refund_due_minor=0,
-            status=InvoiceStatus.OPEN,
-            line_items=[dict(i) for i in new.line_items],
-            created_at=now,
-            updated_at=now,
-        )
-        uow.invoices.add(invoice)
-        uow.flush()
-        uow.events.record(invoice.id, EventKind.CREATED, now, data={"amount_minor": amount})
-        uow.commit()
-        return invoice.id
+
+
+def _invoice_row(new: NewInvoice, now: datetime) -> m.Invoice:
+    return m.Invoice(
+        biller_id=new.biller_id,
+        account_id=new.account_id,
+        number=new.number.strip(),
+        description=new.description,
+        bill_type=BillType(new.bill_type),
+        issue_date=new.issue_date,
+        due_date=new.due_date,
+        currency=normalize_currency(new.currency),
+        amount_due_minor=new.amount_due_minor,
+        amount_paid_minor=0,
+        refund_due_minor=0,
+        status=InvoiceStatus.OPEN,
+        line_items=[dict(i) for i in new.line_items],
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def record_payment(
@@ -172,6 +233,7 @@ def _apply(uow: UnitOfWork, invoice: m.Invoice, attempt: m.PaymentAttempt, clock
     data = {"attempt_id": attempt.id, "amount_minor": attempt.amount_minor, "method": attempt.method}
     if outcome.status is InvoiceStatus.PAID and before is not InvoiceStatus.PAID:
         uow.events.record(invoice.id, EventKind.PAID, now, channel=attempt.channel, data=data)
+        emit_invoice_paid(uow, invoice, now)
     elif outcome.overpaid_minor < attempt.amount_minor:
         uow.events.record(invoice.id, EventKind.PARTIALLY_PAID, now, channel=attempt.channel, data=data)
     if outcome.overpaid_minor:

@@ -12,6 +12,7 @@ from ..domain.model import PAYABLE, Channel, EventKind, InvoiceStatus, check_pay
 from ..notifications.outbox import enqueue
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
+from .biller_events import emit_link_opened
 from .linking import hash_token
 
 
@@ -154,3 +155,27 @@ def resolve_link(uow: UnitOfWork, token: str, clock: Clock) -> LinkState:
             expired=link.expires_at <= clock.now(),
             invoice_status=InvoiceStatus(invoice.status),
         )
+
+
+def mark_link_opened(uow: UnitOfWork, link_id: int, clock: Clock) -> bool:
+    """The pay page showed this link: stamp it, add `link_opened` to the timeline and tell the biller (once).
+
+    Returns True the first time only; opening a link again changes nothing.
+    """
+    with uow:
+        link = uow.links.get(link_id)
+        if link is None:
+            raise NotFound("unknown payment link")
+        # Lock order is invoice first; a second page view waits here and then sees opened_at set.
+        uow.invoices.get_for_update(link.invoice_id)
+        uow.session.refresh(link)
+        if link.opened_at is not None:
+            return False
+        now = clock.now()
+        link.opened_at = now
+        uow.events.record(
+            link.invoice_id, EventKind.LINK_OPENED, now, channel=str(link.channel), data={"link_id": link.id}
+        )
+        emit_link_opened(uow, link, now)
+        uow.commit()
+        return True
