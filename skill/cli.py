@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from .config import ConfigError, Settings
 from .domain.errors import DomainError
+from .skillpackage import add_package_arguments
 
 
 def _services(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -51,6 +52,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_skill_package(args: argparse.Namespace) -> int:
+    from .skillpackage import run_package_command
+
+    return run_package_command(args)
+
+
 def cmd_token_issue(args: argparse.Namespace) -> int:
     from .services.linking import issue_token
 
@@ -58,6 +65,24 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
     ttl = timedelta(days=services.settings.token_ttl_days)
     print(issue_token(services.uow(), args.customer, services.clock, ttl=ttl, label="billpay token issue"))
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .notifications.runner import run_workers
+
+    totals = run_workers(_services(args), once=args.once, batch=args.batch, concurrency=args.concurrency)
+    if args.once:
+        print(
+            "outbox: "
+            + (", ".join(f"{n} {outcome}" for outcome, n in sorted(totals.items())) or "nothing due")
+        )
+    return 0
+
+
+def _positive(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {raw!r}")
+    return int(raw)
 
 
 def _port(raw: str) -> int:
@@ -88,12 +113,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=2)
     serve.set_defaults(func=cmd_serve)
 
+    skill = sub.add_parser("skill", help="Alexa skill").add_subparsers(dest="skill_command", required=True)
+    package = skill.add_parser("package", help="write the ASK CLI v2 skill package")
+    add_package_arguments(package)
+    package.set_defaults(func=cmd_skill_package)
+
     token = sub.add_parser("token", help="account-linking tokens").add_subparsers(
         dest="token_command", required=True
     )
     issue = token.add_parser("issue", help="print a new access token for a customer")
     issue.add_argument("--customer", required=True, metavar="EMAIL")
     issue.set_defaults(func=cmd_token_issue)
+
+    worker = sub.add_parser("worker", help="deliver queued SMS, email and webhooks (the outbox)")
+    worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    worker.add_argument("--batch", type=_positive, default=20, help="messages leased per claim (default 20)")
+    worker.add_argument("--concurrency", type=_positive, default=1, help="claimer threads (default 1)")
+    worker.set_defaults(func=cmd_worker)
     return parser
 
 

@@ -6,7 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    from .notifications.settings import NotifySettings
 
 SUPPORTED_LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL", "sv-SE")
 ALEXA_LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL")
@@ -75,6 +79,12 @@ def _method_types(env: Mapping[str, str]) -> tuple[str, ...]:
     return types
 
 
+def _default_notify() -> NotifySettings:
+    from .notifications.settings import NotifySettings
+
+    return NotifySettings()
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -91,6 +101,7 @@ class Settings:
     link_ttl_hours: int = 72
     token_ttl_days: int = 90
     demo_mode: bool = False
+    notify: NotifySettings = field(default_factory=_default_notify)  # NOTIFY_*, TWILIO_*, SMTP_*, MAILBOX_DIR
     api_rate_limit_per_minute: int = 600  # per biller API key, fixed one-minute windows
     webhooks_allow_insecure: bool = False  # http:// and loopback/private webhook URLs (local development only)
 
@@ -121,6 +132,7 @@ class Settings:
             link_ttl_hours=_int(env, "PAYMENT_LINK_TTL_HOURS", 72),
             token_ttl_days=_int(env, "ACCESS_TOKEN_TTL_DAYS", 90),
             demo_mode=_bool(env, "BILLPAY_DEMO", False),
+            notify=_notify_from_env(env),
             api_rate_limit_per_minute=_int(env, "API_RATE_LIMIT_PER_MINUTE", 600),
             webhooks_allow_insecure=_bool(env, "WEBHOOKS_ALLOW_INSECURE_URLS", False),
         )
@@ -131,3 +143,9 @@ class Settings:
 
     def sqlite_path(self) -> Path | None:
         return Path(self.database_url.removeprefix("sqlite:///")) if self.is_sqlite else None
+
+
+def _notify_from_env(env: Mapping[str, str]) -> NotifySettings:
+    from .notifications.settings import NotifySettings
+
+    return NotifySettings.from_env(env)

@@ -19,6 +19,8 @@ from skill.services.demo import DemoSummary, seed_demo
 from skill.storage.db import make_engine
 from skill.storage.migrate import upgrade
 from skill.storage.models import Base
+from tests.support.smtp import SmtpServer
+from tests.support.twilio_server import RunningTwilioServer, TwilioServer
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith("postgresql")
@@ -99,6 +101,20 @@ def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
 @pytest.fixture
 def demo(services: Services) -> DemoSummary:
     return seed_demo(services.uow, services.clock)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real aiosmtpd server on a free port; `.handler.envelopes` holds what it accepted."""
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def twilio_server() -> Iterator[TwilioServer]:
+    """A local server speaking Twilio's Messages API; `.requests` records each request as received."""
+    with RunningTwilioServer() as server:
+        yield server
 
 
 # CI sets BILLPAY_REQUIRE_MARKERS (e.g. "postgres,browser"): a skipped test carrying one of them fails the run,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -12,6 +13,15 @@ class TransientDeliveryError(Exception):
 
 class PermanentDeliveryError(Exception):
     """Never going to work (invalid number, rejected address). The message goes to the dead letters."""
+
+
+class DeliveryOutcomeUnknown(TransientDeliveryError):
+    """The request may have reached the provider (e.g. a read timeout after it was sent).
+
+    The worker treats it like a worker that died mid-call: the message stays `sending` until its lease
+    expires and is then reconciled (see docs/notifications.md), never blindly resent.
+    Error messages of every DeliveryError are stored in outbox.last_error: no recipients, no bodies.
+    """
 
 
 @dataclass(frozen=True)
@@ -31,4 +41,20 @@ class Sender(Protocol):
 
     def send(self, message: OutgoingMessage) -> str | None:
         """Deliver once; return the provider's message id if it gives one. Raise a DeliveryError on failure."""
+        ...
+
+
+class ReconcilingSender(Sender, Protocol):
+    """Optional: a sender that can ask its provider whether a message was accepted (Twilio's message list).
+
+    A sender may also set `resend_is_safe = True` when the provider or the receiver drops a second copy
+    carrying the same outbox id (SMTP Message-ID, webhook idempotency key). Senders with neither are never
+    resent after an unknown outcome: the message goes to the dead letters with `outcome unknown`.
+    """
+
+    def find_sent(self, message: OutgoingMessage, since: datetime) -> str | None:
+        """The provider's id of this message if it was accepted after `since`, None if it was not.
+
+        Raise TransientDeliveryError when the provider cannot tell right now.
+        """
         ...

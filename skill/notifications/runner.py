@@ -1,0 +1,65 @@
+"""`billpay worker`: run one or more outbox workers in this process until SIGTERM/SIGINT (or, with --once, idle)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from types import FrameType
+
+from ..bootstrap import Services
+from .channels import build_senders, describe
+from .senders import Sender
+from .worker import OutboxWorker
+
+log = logging.getLogger("skill.notifications.worker")
+
+
+def run_workers(
+    services: Services,
+    *,
+    once: bool,
+    batch: int,
+    concurrency: int,
+    senders: Mapping[str, Sender] | None = None,
+) -> Counter[str]:
+    """Each thread is an independent claimer with its own worker id; they share the engine and the senders."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    senders = senders if senders is not None else build_senders(services.settings)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    workers = [
+        OutboxWorker(services.uow, senders, services.clock, services.settings.notify)
+        for _ in range(concurrency)
+    ]
+    log.info("worker starting: %s; ids %s", describe(senders), ", ".join(w.worker_id for w in workers))
+    totals: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def work(worker: OutboxWorker) -> None:
+        outcomes = worker.run(batch=batch, once=once, stop=stop)
+        with lock:
+            totals.update(outcomes)
+
+    threads = [threading.Thread(target=work, args=(w,), name=f"outbox-{i}") for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.info("worker stopped: %s", dict(totals))
+    return totals
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """Finish the message in hand, give back the rest of the batch, exit."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
