@@ -1,0 +1,49 @@
+"""The Lambda entry point answers a real request and keeps the cold start free of what it does not need."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from skill.bootstrap import Services
+from skill.services.demo import DemoSummary
+from skill.services.linking import issue_token
+from tests.alexa.driver import AlexaClient
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json, sys
+sys.path.insert(0, "lambda")
+import lambda_function
+event = json.loads(sys.stdin.read())
+response = lambda_function.lambda_handler(event, None)
+print(json.dumps({"response": response, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_lambda_handler_answers_launch_without_importing_stripe_or_flask(
+    services: Services, demo: DemoSummary, database_url: str
+) -> None:
+    # The Lambda process runs on the real clock, so its token must outlive the test's fixed clock.
+    token = issue_token(services.uow(), demo.email, services.clock, ttl=timedelta(days=3650))
+    event = AlexaClient(send=lambda e: e, access_token=token).envelope({"type": "LaunchRequest"})
+    env = {**os.environ, "DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    out = json.loads(result.stdout)
+    assert "You have 3 open bills" in out["response"]["response"]["outputSpeech"]["ssml"]
+    loaded = set(out["modules"])
+    assert not {"stripe", "flask", "werkzeug", "twilio", "authlib", "alembic"} & loaded
