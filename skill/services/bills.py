@@ -113,8 +113,10 @@ def find_bills(
 
 def _by_position(views: dict[int, BillView], position: int, last_read: Sequence[int]) -> list[BillView]:
     """Position is 1-based in the list the customer last heard (or the outstanding list by due date)."""
-    order = [i for i in last_read if i in views] if last_read else list(views)
-    if 1 <= position <= len(order):
+    # Index the list exactly as it was read: dropping a bill paid since would shift "the second one" onto
+    # the third. A position whose bill is no longer a candidate (paid, void, not this customer's) is no match.
+    order = list(last_read) if last_read else list(views)
+    if 1 <= position <= len(order) and order[position - 1] in views:
         return [views[order[position - 1]]]
     return []
 
