@@ -93,6 +93,7 @@ class Settings:
     default_locale: str = "en-US"
     alexa_skill_id: str | None = None
     alexa_verify_requests: bool = True
+    alexa_cert_fetch_timeout_seconds: int = 3
     stripe_api_key: str | None = field(default=None, repr=False)
     stripe_webhook_secret: str | None = field(default=None, repr=False)
     stripe_api_base: str | None = None
@@ -124,6 +125,7 @@ class Settings:
             default_locale=locale,
             alexa_skill_id=skill_id,
             alexa_verify_requests=_bool(env, "ALEXA_VERIFY_REQUESTS", True),
+            alexa_cert_fetch_timeout_seconds=_int(env, "ALEXA_CERT_FETCH_TIMEOUT_SECONDS", 3),
             stripe_api_key=env.get("STRIPE_API_KEY") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=stripe_base,

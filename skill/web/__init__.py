@@ -21,9 +21,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["SECRET_KEY"] = services.settings.secret_key or None
     app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024
 
+    from .alexa_endpoint import bp as alexa_bp
     from .health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(alexa_bp)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
