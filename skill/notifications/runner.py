@@ -12,6 +12,7 @@ from types import FrameType
 from ..bootstrap import Services
 from .channels import build_senders, describe
 from .senders import Sender
+from .webhook import WebhookSender
 from .worker import OutboxWorker
 
 log = logging.getLogger("skill.notifications.worker")
@@ -28,7 +29,8 @@ def run_workers(
     """Each thread is an independent claimer with its own worker id; they share the engine and the senders."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    senders = senders if senders is not None else build_senders(services.settings)
+    if senders is None:
+        senders = build_senders(services.settings, extra={"webhook": WebhookSender.for_services(services)})
     stop = threading.Event()
     _stop_on_signals(stop)
     workers = [

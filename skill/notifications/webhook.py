@@ -1,0 +1,103 @@
+"""Biller webhooks: POST each queued event, signed like Stripe's (`t=<unix time>,v1=<HMAC-SHA256 hex>`).
+
+The signed text is `"<t>.<raw body>"` with the endpoint's secret as the key; the body is fixed when the event is
+queued (skill/services/biller_events.py), the timestamp when it is sent, so a receiver can refuse old replays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..domain.clock import Clock
+from .senders import DeliveryOutcomeUnknown, OutgoingMessage, PermanentDeliveryError, TransientDeliveryError
+
+if TYPE_CHECKING:
+    from ..bootstrap import Services
+
+SIGNATURE_HEADER = "BillPay-Signature"
+EVENT_ID_HEADER = "BillPay-Event-Id"
+TOLERANCE_SECONDS = 300
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify(secret: str, body: bytes, header: str, now: int, tolerance: int = TOLERANCE_SECONDS) -> bool:
+    """What a receiver does: recompute over the raw body, compare in constant time, refuse stale timestamps."""
+    parts = [item.split("=", 1) for item in header.split(",") if "=" in item]
+    timestamps = [value for key, value in parts if key == "t"]
+    signatures = [value for key, value in parts if key == "v1"]
+    if len(timestamps) != 1 or not timestamps[0].isdigit() or abs(now - int(timestamps[0])) > tolerance:
+        return False
+    expected = sign(secret, body, int(timestamps[0])).split("v1=", 1)[1]
+    return any(hmac.compare_digest(expected, candidate) for candidate in signatures)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect could point the worker at an internal address; the receiver must answer at its registered URL.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class WebhookSender:
+    """The `webhook` channel. Receivers dedupe by the BillPay-Event-Id header, so a resend is safe."""
+
+    channel = "webhook"
+    resend_is_safe = True
+
+    def __init__(
+        self, secret_for: Callable[[int], str | None], clock: Clock, *, timeout: float = 10.0
+    ) -> None:
+        self._secret_for = secret_for
+        self._clock = clock
+        self._timeout = timeout
+        self._opener = urllib.request.build_opener(_NoRedirects)
+
+    @classmethod
+    def for_services(cls, services: Services) -> WebhookSender:
+        from ..services.api_webhooks import signing_secret
+
+        return cls(lambda endpoint_id: signing_secret(services.uow(), endpoint_id), services.clock)
+
+    def send(self, message: OutgoingMessage) -> str | None:
+        payload = message.payload
+        secret = self._secret_for(int(payload["endpoint_id"]))
+        if secret is None:
+            raise PermanentDeliveryError("webhook endpoint was removed")
+        body = str(payload["body"]).encode()
+        timestamp = int(self._clock.now().timestamp())
+        request = urllib.request.Request(  # noqa: S310 (https, or http only where WEBHOOKS_ALLOW_INSECURE_URLS)
+            message.recipient,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "billpay-webhooks/1",
+                SIGNATURE_HEADER: sign(secret, body, timestamp),
+                EVENT_ID_HEADER: str(payload["event_id"]),
+            },
+        )
+        status = self._post(request)
+        if 200 <= status < 300:
+            return str(payload["event_id"])
+        if status == 410:
+            raise PermanentDeliveryError("receiver answered 410 Gone")
+        raise TransientDeliveryError(f"receiver answered {status}")
+
+    def _post(self, request: urllib.request.Request) -> int:
+        try:
+            with self._opener.open(request, timeout=self._timeout) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+        except TimeoutError as exc:
+            raise DeliveryOutcomeUnknown(f"receiver timed out ({type(exc).__name__})") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise TransientDeliveryError(f"receiver unreachable ({type(exc).__name__})") from None
