@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
 from skill.alexa.entry import dispatch
-from skill.bootstrap import Services
+from skill.bootstrap import Services, bootstrap
+from skill.config import Settings
+from skill.domain.clock import FixedClock
 from skill.services.demo import DemoSummary
 from skill.services.linking import issue_token
 from tests.alexa.driver import AlexaClient
+from tests.support.fake_gateway import FakeGateway
+from tests.support.payments import DEMO_CARD, DEMO_CUSTOMER
+
+
+@pytest.fixture
+def gateway() -> FakeGateway:
+    fake = FakeGateway()
+    fake.add_method(method_id=DEMO_CARD, customer=DEMO_CUSTOMER)
+    return fake
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FixedClock, gateway: FakeGateway) -> Iterator[Services]:
+    """The skill's services with an in-memory payment gateway that holds the demo card."""
+    built = bootstrap(settings, clock=clock, gateway=gateway)
+    yield built
+    built.dispose()
 
 
 @pytest.fixture
