@@ -23,8 +23,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     from .alexa_endpoint import bp as alexa_bp
     from .health import bp as health_bp
+    from .stripe_webhooks import bp as stripe_webhooks_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(stripe_webhooks_bp)
     app.register_blueprint(alexa_bp)
 
     @app.errorhandler(HTTPException)
