@@ -22,6 +22,7 @@ from ..domain.model import (
     Channel,
     EventKind,
     InvoiceStatus,
+    MandateStatus,
     MethodKind,
     PaymentStatus,
     check_payable_amount,
@@ -151,7 +152,10 @@ def _begin_attempt(uow: UnitOfWork, clock: Clock, req: _MandateRequest) -> _Begu
                 raise InvalidInput("idempotency key reused for a different payment", field="idempotency_key")
             return _outcome(existing, invoice)
         method = uow.methods.get(req.payment_method_id)
-        if method is None or method.customer_id != req.customer_id or method.removed_at is not None:
+        usable = (
+            method is not None and method.removed_at is None and method.mandate_status is MandateStatus.ACTIVE
+        )
+        if method is None or method.customer_id != req.customer_id or not usable:
             raise NotFound("unknown payment method", payment_method_id=req.payment_method_id)
         if invoice.status is InvoiceStatus.PAID:
             return PaymentOutcome("already_paid", None, req.amount_minor, invoice.currency, invoice.status)

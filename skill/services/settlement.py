@@ -15,6 +15,7 @@ from ..payments.gateway import GatewayError, PaymentGateway, PaymentInfo
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
 from . import ledger
+from .methods import save_paid_method
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Applied:
     """What applying the provider's state did. excess_minor: money beyond what was due, to refund."""
 
     attempt_id: int
+    customer_id: int
     status: PaymentStatus
     invoice_status: InvoiceStatus
     newly_settled: bool = False
@@ -69,6 +71,7 @@ def apply_payment_in(uow: UnitOfWork, attempt_id: int, info: PaymentInfo, clock:
     invoice = uow.invoices.get_for_update(unlocked.invoice_id)  # lock order: invoice, then attempt
     attempt = uow.attempts.get_for_update(attempt_id)
     assert invoice is not None and attempt is not None
+    customer = invoice.account.customer_id
     now = clock.now()
     if attempt.provider_reference is None and info.reference:
         attempt.provider_reference = info.reference
@@ -78,10 +81,14 @@ def apply_payment_in(uow: UnitOfWork, attempt_id: int, info: PaymentInfo, clock:
         result = ledger.settle_attempt_in(uow, attempt.id, clock)
         if result.newly_applied:
             _after_settled(uow, attempt, invoice, now)
-        return Applied(attempt.id, attempt.status, result.status, result.newly_applied, result.overpaid_minor)
+        return Applied(
+            attempt.id, customer, attempt.status, result.status, result.newly_applied, result.overpaid_minor
+        )
     if attempt.applied_at is None and attempt.status in IN_FLIGHT:
         _move_unsettled(uow, attempt, info, now)
-    return Applied(attempt.id, attempt.status, invoice.status, failure_reason=attempt.failure_reason)
+    return Applied(
+        attempt.id, customer, attempt.status, invoice.status, failure_reason=attempt.failure_reason
+    )
 
 
 def _move_unsettled(uow: UnitOfWork, attempt: m.PaymentAttempt, info: PaymentInfo, now: datetime) -> None:
@@ -159,13 +166,34 @@ def apply_payment(
     attempt_id: int,
     info: PaymentInfo,
 ) -> Applied:
-    """apply_payment_in in its own transaction, then refund any excess through the gateway."""
+    """apply_payment_in in its own transaction, then its follow-ups through the gateway."""
     with uow_factory() as uow:
         applied = apply_payment_in(uow, attempt_id, info, clock)
         uow.commit()
-    if applied.excess_minor:
-        refund_excess(uow_factory, gateway, clock, attempt_id)
+    follow_up(uow_factory, gateway, clock, applied, info)
     return applied
+
+
+def follow_up(
+    uow_factory: Callable[[], UnitOfWork],
+    gateway: PaymentGateway,
+    clock: Clock,
+    applied: Applied,
+    info: PaymentInfo,
+) -> None:
+    """After the settling commit: refund any excess, and keep the card if the customer asked to save it."""
+    if applied.excess_minor:
+        refund_excess(uow_factory, gateway, clock, applied.attempt_id)
+    wants_saving = info.metadata.get("billpay_save_method") == "1"
+    if applied.newly_settled and wants_saving and info.payment_method and info.customer:
+        save_paid_method(
+            uow_factory,
+            gateway,
+            clock,
+            customer_id=applied.customer_id,
+            payment_method=info.payment_method,
+            provider_customer_id=info.customer,
+        )
 
 
 def refund_excess(

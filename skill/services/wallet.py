@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..config import ConfigError
 from ..domain.clock import Clock
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.model import MethodKind
 from ..payments.gateway import PaymentGateway
+from ..storage import models as m
 from ..storage.uow import UnitOfWork
+from .methods import provider_customer, remove_in, store_method_in
 from .payments import MethodView
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,17 @@ def start_wallet_setup(
     kind: MethodKind,
 ) -> WalletSetup:
     """Create (once) the customer at the provider and a SetupIntent for off-session use of `kind`."""
-    raise NotImplementedError
+    customer = provider_customer(uow_factory, gateway, customer_id)
+    browser = gateway.browser_config()
+    if not browser.publishable_key:
+        raise ConfigError("STRIPE_PUBLISHABLE_KEY is not set: the wallet page needs it")
+    handle = gateway.create_setup_intent(
+        customer=customer,
+        kind=kind,
+        idempotency_key=f"billpay-setup-{customer_id}-{uuid.uuid4().hex}",
+        metadata={"billpay_customer_id": str(customer_id)},
+    )
+    return WalletSetup(handle.id, handle.client_secret, browser.publishable_key, browser.js_url, kind)
 
 
 def complete_wallet_setup(
@@ -50,7 +68,19 @@ def complete_wallet_setup(
     completing twice (or after the setup_intent.succeeded webhook) returns the same row. Raises NotFound
     when the SetupIntent is not this customer's, InvalidInput when it has not succeeded.
     """
-    raise NotImplementedError
+    info = gateway.retrieve_setup_intent(setup_intent_id)
+    with uow_factory() as uow:
+        customer = uow.customers.get(customer_id)
+        if customer is None or not info.customer or customer.stripe_customer_id != info.customer:
+            raise NotFound("unknown setup", setup_intent_id=setup_intent_id)
+    if info.status != "succeeded" or info.payment_method is None:
+        raise InvalidInput("the method has not been set up", field="setup_intent", status=info.status)
+    # localstripe does not attach on confirm (Stripe does); attaching an attached method is harmless.
+    details = gateway.attach_method(payment_method=info.payment_method, customer=info.customer)
+    with uow_factory() as uow:
+        row = store_method_in(uow, customer_id, details, clock.now(), make_default=make_default)
+        uow.commit()
+        return _view(row)
 
 
 def remove_method(
@@ -62,11 +92,34 @@ def remove_method(
     method_id: int,
 ) -> None:
     """Detach at the provider and mark removed; if it was the default, the oldest remaining one takes over."""
-    raise NotImplementedError
+    with uow_factory() as uow:
+        row = _own_active(uow, customer_id, method_id)
+        provider_id = row.provider_method_id
+    gateway.detach_method(provider_id)  # first: if it fails nothing changed; the webhook covers a crash after
+    with uow_factory() as uow:
+        uow.customers.get_for_update(customer_id)  # one wallet change at a time
+        remove_in(uow, _own_active(uow, customer_id, method_id), clock.now())
+        uow.commit()
 
 
 def set_default_method(
     uow_factory: Callable[[], UnitOfWork], clock: Clock, *, customer_id: int, method_id: int
 ) -> None:
     """Make one of the customer's active methods the default (exactly one default at a time)."""
-    raise NotImplementedError
+    with uow_factory() as uow:
+        uow.customers.get_for_update(customer_id)
+        chosen = _own_active(uow, customer_id, method_id)
+        for row in uow.methods.active_for_customer(customer_id):
+            row.is_default = row.id == chosen.id
+        uow.commit()
+
+
+def _own_active(uow: UnitOfWork, customer_id: int, method_id: int) -> m.PaymentMethod:
+    row = uow.methods.get(method_id)
+    if row is None or row.customer_id != customer_id or row.removed_at is not None:
+        raise NotFound("unknown payment method", payment_method_id=method_id)
+    return row
+
+
+def _view(row: m.PaymentMethod) -> MethodView:
+    return MethodView(row.id, MethodKind(row.kind), row.label, row.brand, row.last4, row.is_default)

@@ -1,0 +1,129 @@
+"""Stripe webhook events: deduplicated by id, applied idempotently, in any order of delivery.
+
+https://docs.stripe.com/webhooks#handle-duplicate-events and #event-ordering
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.clock import Clock
+from ..payments.gateway import MethodDetails, PaymentGateway, PaymentInfo
+from ..payments.stripe_objects import payment_info
+from ..storage import models as m
+from ..storage.uow import UnitOfWork
+from . import ledger
+from .methods import remove_in, store_method_in
+from .settlement import Applied, apply_payment_in, find_attempt_in, follow_up
+
+log = logging.getLogger(__name__)
+
+PAYMENT_EVENTS = (
+    "payment_intent.succeeded",
+    "payment_intent.processing",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+)
+
+
+@dataclass
+class _Effect:
+    result: str = "ignored"  # processed | ignored
+    applied: Applied | None = None
+    payment: PaymentInfo | None = None
+
+
+def handle_stripe_event(
+    uow_factory: Callable[[], UnitOfWork], gateway: PaymentGateway, clock: Clock, event: dict[str, Any]
+) -> str:
+    """Apply one verified event once. Returns processed | ignored | duplicate."""
+    event_id, event_type = str(event.get("id") or ""), str(event.get("type") or "")
+    obj: dict[str, Any] = event["data"]["object"]
+    with uow_factory() as uow:
+        if not event_id or uow.processed.seen("stripe", event_id):
+            return "duplicate"
+    method = _method_of_setup(gateway, obj) if event_type == "setup_intent.succeeded" else None
+    try:
+        with uow_factory() as uow:
+            if uow.processed.seen("stripe", event_id):
+                return "duplicate"
+            effect = _dispatch(uow, clock, event_type, obj, method)
+            # Same transaction as the effect: a crash leaves neither, and the redelivery does both.
+            uow.processed.add(
+                m.ProcessedEvent(
+                    provider="stripe", event_id=event_id, event_type=event_type, processed_at=clock.now()
+                )
+            )
+            uow.commit()
+    except IntegrityError:
+        return "duplicate"  # the same event, delivered concurrently, committed first
+    if effect.applied is not None and effect.payment is not None:
+        follow_up(uow_factory, gateway, clock, effect.applied, effect.payment)
+    log.info("stripe event %s (%s): %s", event_id, event_type, effect.result)
+    return effect.result
+
+
+def _dispatch(
+    uow: UnitOfWork, clock: Clock, event_type: str, obj: dict[str, Any], method: MethodDetails | None
+) -> _Effect:
+    match event_type:
+        case t if t in PAYMENT_EVENTS:
+            return _payment_event(uow, clock, payment_info(obj))
+        case "charge.refunded":
+            return _charge_refunded(uow, clock, obj)
+        case "setup_intent.succeeded":
+            return _setup_succeeded(uow, clock, obj, method)
+        case "payment_method.detached":
+            return _method_detached(uow, clock, obj)
+        case _:
+            return _Effect()
+
+
+def _payment_event(uow: UnitOfWork, clock: Clock, info: PaymentInfo) -> _Effect:
+    attempt = find_attempt_in(uow, info)
+    if attempt is None:
+        return _Effect()  # not one of ours (another integration on the same account)
+    return _Effect("processed", apply_payment_in(uow, attempt.id, info, clock), info)
+
+
+def _charge_refunded(uow: UnitOfWork, clock: Clock, charge: dict[str, Any]) -> _Effect:
+    intent = charge.get("payment_intent")
+    reference = intent.get("id") if isinstance(intent, dict) else intent
+    attempt = uow.attempts.by_reference(reference) if reference else None
+    if attempt is None:
+        return _Effect()
+    # amount_refunded is the charge's running total, so an old or repeated event changes nothing.
+    ledger.apply_refund_in(uow, attempt.id, int(charge["amount_refunded"]), clock, reason="provider")
+    return _Effect("processed")
+
+
+def _method_of_setup(gateway: PaymentGateway, setup: dict[str, Any]) -> MethodDetails | None:
+    method = setup.get("payment_method")
+    method_id = method.get("id") if isinstance(method, dict) else method
+    # Read before the transaction: no provider call while rows are locked.
+    return gateway.describe_method(method_id) if method_id else None
+
+
+def _setup_succeeded(
+    uow: UnitOfWork, clock: Clock, setup: dict[str, Any], method: MethodDetails | None
+) -> _Effect:
+    customer = uow.customers.by_stripe_id(str(setup.get("customer") or ""))
+    # A method detached since (events out of order) is no longer attached to this customer: not stored.
+    if customer is None or method is None or method.customer != customer.stripe_customer_id:
+        return _Effect()
+    store_method_in(uow, customer.id, method, clock.now())
+    return _Effect("processed")
+
+
+def _method_detached(uow: UnitOfWork, clock: Clock, method: dict[str, Any]) -> _Effect:
+    row = uow.methods.by_provider_id("stripe", str(method.get("id")))
+    if row is None or row.removed_at is not None:
+        return _Effect()
+    uow.customers.get_for_update(row.customer_id)
+    remove_in(uow, row, clock.now())
+    return _Effect("processed")

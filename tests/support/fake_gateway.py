@@ -1,0 +1,254 @@
+"""An in-memory PaymentGateway for unit tests: behaves like Stripe for the cases our services care about."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from skill.domain.model import MethodKind
+from skill.payments.gateway import (
+    BrowserConfig,
+    ChargeResult,
+    GatewayError,
+    IntentHandle,
+    InvalidSignature,
+    MethodDetails,
+    PaymentInfo,
+    RefundResult,
+    SetupInfo,
+)
+
+WEBHOOK_SECRET = "whsec_fake_for_tests"
+
+# What happens when a method is charged: succeed | processing | authenticate | decline:<reason>
+Behaviour = str
+
+
+@dataclass
+class FakeMethod:
+    details: MethodDetails
+    behaviour: Behaviour = "succeed"
+
+
+@dataclass
+class FakeIntent:
+    info: PaymentInfo
+    client_secret: str
+    idempotency_key: str
+
+
+def sign(payload: str, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
+    """A Stripe-Signature header value (t=...,v1=...) for `payload`."""
+    stamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{stamp}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return f"t={stamp},v1={digest}"
+
+
+@dataclass
+class FakeGateway:
+    webhook_secret: str | None = WEBHOOK_SECRET
+    methods: dict[str, FakeMethod] = field(default_factory=dict)
+    intents: dict[str, FakeIntent] = field(default_factory=dict)
+    setups: dict[str, SetupInfo] = field(default_factory=dict)
+    customers: set[str] = field(default_factory=set)
+    refunds: list[tuple[str, int]] = field(default_factory=list)
+    unreachable: bool = False  # every call raises GatewayError (outcome unknown)
+    charge_then_unreachable: bool = False  # the charge happens, then the answer is lost
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def _id(self, prefix: str) -> str:
+        return f"{prefix}_fake{next(self._ids)}"
+
+    def _call(self) -> None:
+        if self.unreachable:
+            raise GatewayError("fake provider unreachable")
+
+    # --- test helpers -------------------------------------------------------------------------------
+    def add_method(
+        self,
+        *,
+        method_id: str | None = None,
+        kind: MethodKind = MethodKind.CARD,
+        last4: str = "4242",
+        behaviour: Behaviour = "succeed",
+        customer: str | None = None,
+    ) -> str:
+        method_id = method_id or self._id("pm")
+        brand = "visa" if kind is MethodKind.CARD else None
+        self.methods[method_id] = FakeMethod(
+            MethodDetails(method_id, kind, brand, last4, customer), behaviour
+        )
+        if customer:
+            self.customers.add(customer)
+        return method_id
+
+    @property
+    def charged(self) -> list[PaymentInfo]:
+        """Intents that took money (succeeded or still processing)."""
+        return [i.info for i in self.intents.values() if i.info.status in ("succeeded", "processing")]
+
+    def finish(
+        self, reference: str, *, succeed: bool = True, reason: str = "insufficient_funds"
+    ) -> PaymentInfo:
+        """A processing (SEPA) payment completes, or the browser pays a link intent."""
+        intent = self.intents[reference]
+        intent.info = replace(
+            intent.info,
+            status="succeeded" if succeed else "failed",
+            failure_code=None if succeed else reason,
+        )
+        return intent.info
+
+    def refund_outside(self, reference: str, amount_minor: int) -> PaymentInfo:
+        """A refund made in the provider's dashboard."""
+        intent = self.intents[reference]
+        intent.info = replace(intent.info, refunded_minor=intent.info.refunded_minor + amount_minor)
+        return intent.info
+
+    # --- PaymentGateway -----------------------------------------------------------------------------
+    def browser_config(self) -> BrowserConfig:
+        return BrowserConfig("pk_test_fake", "https://js.stripe.test/v3/", ("card",))
+
+    def ensure_customer(self, *, existing_id: str | None, our_customer_id: int) -> str:
+        self._call()
+        if existing_id in self.customers:
+            return existing_id  # type: ignore[return-value]
+        customer = self._id("cus")
+        self.customers.add(customer)
+        return customer
+
+    def charge_off_session(
+        self,
+        *,
+        amount_minor: int,
+        currency: str,
+        customer: str,
+        payment_method: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        self._call()
+        method = self.methods[payment_method]
+        assert method.details.customer == customer, "method not attached to this customer"
+        reference = self._id("pi")
+        behaviour, _, reason = method.behaviour.partition(":")
+        status = {"succeed": "succeeded", "processing": "processing", "authenticate": "requires_action"}.get(
+            behaviour, "failed"
+        )
+        info = PaymentInfo(
+            reference,
+            status,  # type: ignore[arg-type]
+            amount_minor,
+            currency,
+            failure_code=reason or None,
+            payment_method=payment_method,
+            customer=customer,
+            metadata=dict(metadata),
+        )
+        self.intents[reference] = FakeIntent(info, f"{reference}_secret", idempotency_key)
+        if self.charge_then_unreachable:
+            raise GatewayError("answer lost")
+        if behaviour == "authenticate":
+            return ChargeResult("requires_action", reference, "authentication_required")
+        if behaviour == "decline":
+            return ChargeResult("declined", reference, reason or "card_declined")
+        return ChargeResult(status, reference)  # type: ignore[arg-type]
+
+    def create_payment_intent(
+        self,
+        *,
+        amount_minor: int,
+        currency: str,
+        customer: str | None,
+        save_method: bool,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> IntentHandle:
+        self._call()
+        reference = self._id("pi")
+        meta = {**metadata, "billpay_save_method": "1" if save_method else "0"}
+        info = PaymentInfo(reference, "open", amount_minor, currency, customer=customer, metadata=meta)
+        self.intents[reference] = FakeIntent(info, f"{reference}_secret", idempotency_key)
+        return IntentHandle(reference, f"{reference}_secret")
+
+    def browser_pays(self, reference: str, payment_method: str) -> PaymentInfo:
+        intent = self.intents[reference]
+        intent.info = replace(intent.info, payment_method=payment_method)
+        return self.finish(reference)
+
+    def retrieve_payment(self, reference: str) -> PaymentInfo:
+        self._call()
+        return self.intents[reference].info
+
+    def find_payment(self, *, attempt_key: str, created_after: datetime) -> PaymentInfo | None:
+        self._call()
+        for intent in self.intents.values():
+            if intent.info.metadata.get("billpay_key") == attempt_key:
+                return intent.info
+        return None
+
+    def cancel_payment(self, reference: str) -> PaymentInfo:
+        self._call()
+        intent = self.intents[reference]
+        if intent.info.status in ("open", "requires_action", "failed"):
+            intent.info = replace(intent.info, status="canceled")
+        return intent.info
+
+    def refund(self, *, reference: str, amount_minor: int, idempotency_key: str, reason: str) -> RefundResult:
+        self._call()
+        intent = self.intents[reference]
+        assert intent.info.status == "succeeded"
+        assert intent.info.refunded_minor + amount_minor <= intent.info.amount_minor
+        intent.info = replace(intent.info, refunded_minor=intent.info.refunded_minor + amount_minor)
+        self.refunds.append((reference, amount_minor))
+        return RefundResult(self._id("re"), amount_minor, "succeeded")
+
+    def create_setup_intent(
+        self, *, customer: str, kind: MethodKind, idempotency_key: str, metadata: dict[str, str]
+    ) -> IntentHandle:
+        self._call()
+        setup_id = self._id("seti")
+        self.setups[setup_id] = SetupInfo(setup_id, "open", customer, None, dict(metadata))
+        return IntentHandle(setup_id, f"{setup_id}_secret")
+
+    def browser_sets_up(self, setup_id: str, payment_method: str) -> SetupInfo:
+        """The wallet page confirmed the SetupIntent (like Stripe.js confirmCardSetup)."""
+        self.setups[setup_id] = replace(
+            self.setups[setup_id], status="succeeded", payment_method=payment_method
+        )
+        return self.setups[setup_id]
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupInfo:
+        self._call()
+        return self.setups[setup_intent_id]
+
+    def attach_method(self, *, payment_method: str, customer: str) -> MethodDetails:
+        self._call()
+        method = self.methods[payment_method]
+        method.details = replace(method.details, customer=customer)
+        return method.details
+
+    def detach_method(self, payment_method: str) -> None:
+        self._call()
+        method = self.methods[payment_method]
+        method.details = replace(method.details, customer=None)
+
+    def describe_method(self, payment_method: str) -> MethodDetails:
+        self._call()
+        return self.methods[payment_method].details
+
+    def verify_webhook(self, raw_body: bytes, signature_header: str | None) -> dict[str, Any]:
+        if not self.webhook_secret or not signature_header:
+            raise InvalidSignature("missing")
+        parts = dict(p.split("=", 1) for p in signature_header.split(",") if "=" in p)
+        expected = sign(raw_body.decode(), self.webhook_secret, int(parts.get("t", "0")))
+        if not hmac.compare_digest(expected, signature_header):
+            raise InvalidSignature("bad signature")
+        event: dict[str, Any] = json.loads(raw_body)
+        return event
