@@ -22,12 +22,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024
 
     from .alexa_endpoint import bp as alexa_bp
+    from .api import bp as api_bp
     from .health import bp as health_bp
     from .stripe_webhooks import bp as stripe_webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(stripe_webhooks_bp)
     app.register_blueprint(alexa_bp)
+    app.register_blueprint(api_bp)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -1,0 +1,69 @@
+"""The biller API under /api/v1: Bearer API keys, per-key rate limits, problem+json errors, OpenAPI 3.1."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from ...domain.errors import DomainError
+from ...services import api_keys
+from ...services.api_keys import RateLimited
+from . import problems
+from .problems import Problem, from_domain, from_http
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+from . import invoices, openapi, payments, webhooks  # noqa: E402  (they register their routes on bp)
+from .runtime import services  # noqa: E402
+from .spec import OPERATIONS  # noqa: E402
+
+__all__ = ["bp", "invoices", "openapi", "payments", "webhooks"]
+
+
+@bp.before_request
+def _authenticate() -> None:
+    op = OPERATIONS.get((request.endpoint or "").removeprefix("api_v1."))
+    if op is None or op.public:
+        return
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise api_keys.Unauthenticated("send the API key as `Authorization: Bearer bp_live_...`")
+    svc = services()
+    limit = svc.settings.api_rate_limit_per_minute
+    g.api_caller = api_keys.authenticate(svc.uow(), key.strip(), svc.clock, limit_per_minute=limit)
+
+
+@bp.after_request
+def _rate_limit_headers(response: Response) -> Response:
+    # https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/ (Policy + RateLimit fields)
+    found = g.get("api_caller")
+    if found is not None:
+        response.headers["RateLimit-Policy"] = f'"per-key";q={found.limit};w=60'
+        response.headers["RateLimit"] = f'"per-key";r={found.remaining};t={found.reset_seconds}'
+    return response
+
+
+@bp.errorhandler(Problem)
+def _problem(exc: Problem) -> Response:
+    return problems.render(exc)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> Response:
+    problem = from_domain(exc)
+    if isinstance(exc, RateLimited):
+        problem.headers["RateLimit-Policy"] = f'"per-key";q={exc.limit};w=60'
+        problem.headers["RateLimit"] = f'"per-key";r=0;t={exc.reset_seconds}'
+    return problems.render(problem)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    return problems.render(from_http(exc))
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    # Type and operation only: exception text can carry SQL parameters, i.e. personal data.
+    current_app.logger.error("api %s failed: %s", request.endpoint, type(exc).__name__)
+    return problems.render(Problem(500, "server_error", "Server error", "the request could not be completed"))

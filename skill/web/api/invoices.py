@@ -1,0 +1,216 @@
+"""Customers and invoices: upsert a customer, create one or many invoices, list, get, void, timeline."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Any
+
+from ...domain.model import BillType, InvoiceStatus
+from ...services import api_invoices as api
+from ...services.directory import CustomerData
+from ...services.ledger import InvalidBatch
+from . import bp
+from . import schemas as s
+from .problems import Problem, from_domain
+from .render import only, plain
+from .runtime import Reply, caller, services
+from .spec import Operation, operation
+from .validation import validator
+
+INVOICE_ID = {"invoice_id": s.ID}
+
+
+@operation(
+    bp,
+    Operation(
+        "PUT",
+        "/customers/{account_number}",
+        "upsertCustomer",
+        "Create or update the customer holding this account number",
+        "customers",
+        {200: ("Updated", s.CUSTOMER), 201: ("Created", s.CUSTOMER)},
+        body=s.CUSTOMER_UPSERT,
+        path_params={"account_number": s.REFERENCE},
+    ),
+)
+def upsert_customer(account_number: str, body: dict[str, Any]) -> Reply:
+    if not _is_reference(account_number):
+        raise Problem(404, "not_found", "Not found", "account numbers are letters, digits, '.', '_' and '-'")
+    data = CustomerData(body["name"], body.get("email"), body.get("mobile"), body.get("locale", "en-US"))
+    svc = services()
+    customer = api.upsert_biller_customer(svc.uow(), caller().biller_id, account_number, data, svc.clock)
+    reply = only(customer, "id", "account_number", "name", "email", "mobile", "locale")
+    return reply, 201 if customer.created else 200
+
+
+@operation(
+    bp,
+    Operation(
+        "POST",
+        "/invoices",
+        "createInvoice",
+        "Create one invoice",
+        "invoices",
+        {201: ("Created", s.INVOICE)},
+        body=s.INVOICE_CREATE,
+        idempotent_post=True,
+    ),
+)
+def create_invoice(body: dict[str, Any]) -> Reply:
+    svc, biller_id = services(), caller().biller_id
+    [invoice_id] = api.create_biller_invoices(svc.uow(), biller_id, [_draft(body)], svc.clock)
+    return plain(api.get_biller_invoice(svc.uow(), biller_id, invoice_id, svc.clock)), 201
+
+
+@operation(
+    bp,
+    Operation(
+        "POST",
+        "/invoices/batch",
+        "createInvoiceBatch",
+        f"Create up to {s.MAX_BATCH} invoices: all of them, or none and every item's errors",
+        "invoices",
+        {201: ("All created", s.BATCH_RESULT)},
+        body=s.INVOICE_BATCH,
+        idempotent_post=True,
+    ),
+)
+def create_invoice_batch(body: dict[str, Any]) -> Reply:
+    svc = services()
+    drafts = [_draft(item) for item in body["invoices"]]
+    try:
+        ids = api.create_biller_invoices(svc.uow(), caller().biller_id, drafts, svc.clock)
+    except InvalidBatch as exc:
+        raise from_domain(exc, "/invoices") from None
+    results = [
+        {"index": i, "id": invoice_id, "number": d.number}
+        for i, (invoice_id, d) in enumerate(zip(ids, drafts, strict=True))
+    ]
+    return {"created": len(ids), "results": results}, 201
+
+
+@operation(
+    bp,
+    Operation(
+        "GET",
+        "/invoices",
+        "listInvoices",
+        "List invoices by status, customer and due date, oldest first, a page at a time",
+        "invoices",
+        {200: ("A page of invoices", s.INVOICE_PAGE)},
+        query=s.INVOICE_QUERY,
+    ),
+)
+def list_invoices(query: dict[str, Any]) -> Reply:
+    where = api.InvoiceFilter(
+        status=InvoiceStatus(query["status"]) if "status" in query else None,
+        customer_id=query.get("customer_id"),
+        due_from=date.fromisoformat(query["due_from"]) if "due_from" in query else None,
+        due_to=date.fromisoformat(query["due_to"]) if "due_to" in query else None,
+    )
+    svc = services()
+    after_id = _decode_cursor(query.get("cursor"))
+    page = api.list_biller_invoices(
+        svc.uow(), caller().biller_id, where, svc.clock, after_id=after_id, limit=query.get("limit", 50)
+    )
+    cursor = None if page.next_after_id is None else _encode_cursor(page.next_after_id)
+    return {"data": plain(page.invoices), "next_cursor": cursor}, 200
+
+
+@operation(
+    bp,
+    Operation(
+        "GET",
+        "/invoices/{invoice_id}",
+        "getInvoice",
+        "One invoice",
+        "invoices",
+        {200: ("The invoice", s.INVOICE)},
+        path_params=INVOICE_ID,
+    ),
+)
+def get_invoice(invoice_id: int) -> Reply:
+    svc = services()
+    return plain(api.get_biller_invoice(svc.uow(), caller().biller_id, invoice_id, svc.clock)), 200
+
+
+@operation(
+    bp,
+    Operation(
+        "POST",
+        "/invoices/{invoice_id}/void",
+        "voidInvoice",
+        "Void an unpaid invoice",
+        "invoices",
+        {200: ("The voided invoice", s.INVOICE)},
+        body=s.VOID,
+        path_params=INVOICE_ID,
+        idempotent_post=True,
+    ),
+)
+def void_invoice(invoice_id: int, body: dict[str, Any]) -> Reply:
+    svc = services()
+    invoice = api.void_biller_invoice(
+        svc.uow(), caller().biller_id, invoice_id, svc.clock, reason=body.get("reason", "")
+    )
+    return plain(invoice), 200
+
+
+@operation(
+    bp,
+    Operation(
+        "GET",
+        "/invoices/{invoice_id}/timeline",
+        "getInvoiceTimeline",
+        "What happened to an invoice, in order",
+        "invoices",
+        {200: ("The timeline", s.TIMELINE)},
+        path_params=INVOICE_ID,
+    ),
+)
+def invoice_timeline(invoice_id: int) -> Reply:
+    svc = services()
+    entries = api.biller_invoice_timeline(svc.uow(), caller().biller_id, invoice_id)
+    return {"invoice_id": invoice_id, "events": plain(entries)}, 200
+
+
+def _draft(item: dict[str, Any]) -> api.InvoiceDraft:
+    return api.InvoiceDraft(
+        account_number=item["account_number"],
+        number=item["number"],
+        bill_type=BillType(item["bill_type"]),
+        issue_date=date.fromisoformat(item["issue_date"]),
+        due_date=date.fromisoformat(item["due_date"]),
+        amount_due_minor=item["amount_due_minor"],
+        currency=item["currency"],
+        description=item.get("description", ""),
+        line_items=tuple(item.get("line_items", ())),
+    )
+
+
+def _is_reference(value: str) -> bool:
+    return validator(s.REFERENCE).is_valid(value)
+
+
+def _encode_cursor(after_id: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{after_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, _, after = text.partition(":")
+        if version == "v1" and after.isdigit() and len(after) < 12:
+            return int(after)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise Problem(
+        422,
+        "validation_failed",
+        "Validation failed",
+        "the cursor is not one this API gave",
+        [{"parameter": "cursor", "message": "unknown cursor"}],
+    )

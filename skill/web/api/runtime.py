@@ -1,0 +1,97 @@
+"""Around every API view: parse and validate the query and body, honour Idempotency-Key, render JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, current_app, g, request
+
+from ...bootstrap import Services
+from ...services import api_idempotency
+from ...services.api_keys import ApiCaller
+from .problems import Problem
+from .spec import Operation
+from .validation import parse_json, parse_query, validate
+
+Reply = tuple[Any, int]  # (JSON payload or None, status)
+
+
+def services() -> Services:
+    built: Services = current_app.config["SERVICES"]
+    return built
+
+
+def caller() -> ApiCaller:
+    found: ApiCaller = g.api_caller
+    return found
+
+
+def run(op: Operation, view: Callable[..., Reply], path_values: dict[str, Any]) -> Response:
+    kwargs = dict(path_values)
+    if op.query is not None:
+        kwargs["query"] = parse_query(request.args.to_dict(flat=False), op.query)
+    raw = b""
+    if op.body is not None:
+        raw = request.get_data(cache=True)
+        body = parse_json(raw, request.content_type)
+        _refuse_oversized_batches(op.body, body)
+        validate(op.body, body)
+        kwargs["body"] = body
+    key = request.headers.get("Idempotency-Key")
+    if op.idempotent_post and key is not None:
+        return _idempotent(key, raw, lambda: view(**kwargs))
+    return _response(*view(**kwargs))
+
+
+def _refuse_oversized_batches(schema: dict[str, Any], body: Any) -> None:
+    if not isinstance(body, dict):
+        return
+    for name, prop in schema.get("properties", {}).items():
+        limit = prop.get("maxItems")
+        if (
+            prop.get("type") == "array"
+            and limit
+            and isinstance(body.get(name), list)
+            and len(body[name]) > limit
+        ):
+            raise Problem(
+                413,
+                "batch_too_large",
+                "Batch too large",
+                f"{len(body[name])} items in `{name}`; send at most {limit} per request",
+                [{"pointer": f"/{name}", "message": f"at most {limit} items"}],
+            )
+
+
+def _idempotent(key: str, raw: bytes, call: Callable[[], Reply]) -> Response:
+    svc, biller_id = services(), caller().biller_id
+    fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + raw).hexdigest()
+    stored = api_idempotency.begin(svc.uow(), biller_id, key, fingerprint, svc.clock)
+    if stored is not None:
+        response = Response(stored.body, status=stored.status_code, mimetype="application/json")
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        payload, status = call()
+    except BaseException:
+        api_idempotency.release(svc.uow(), biller_id, key)
+        raise
+    text = _dumps(payload)
+    if 200 <= status < 300:
+        api_idempotency.finish(svc.uow(), biller_id, key, api_idempotency.StoredResponse(status, text))
+    else:
+        api_idempotency.release(svc.uow(), biller_id, key)
+    return Response(text, status=status, mimetype="application/json")
+
+
+def _response(payload: Any, status: int) -> Response:
+    if payload is None:
+        return Response(status=status)
+    return Response(_dumps(payload), status=status, mimetype="application/json")
+
+
+def _dumps(payload: Any) -> str:
+    return "" if payload is None else json.dumps(payload, separators=(",", ":"))

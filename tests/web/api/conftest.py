@@ -1,0 +1,118 @@
+"""Fixtures for the biller API: an app with two billers, each with an API key and a customer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from skill.bootstrap import Services, bootstrap
+from skill.config import Settings
+from skill.domain.clock import FixedClock
+from skill.services.api_keys import issue_api_key
+from skill.services.directory import NewBiller, create_biller
+from skill.web import create_app
+
+
+@dataclass
+class Biller:
+    id: int
+    slug: str
+    key: str
+
+
+@dataclass
+class Api:
+    client: FlaskClient
+    services: Services
+    biller: Biller
+    other: Biller
+
+    def call(
+        self, method: str, path: str, body: Any = None, *, as_biller: Biller | None = None, **headers: str
+    ) -> TestResponse:
+        key = (as_biller or self.biller).key
+        return self.client.open(
+            "/api/v1" + path,
+            method=method,
+            json=body,
+            headers={
+                "Authorization": f"Bearer {key}",
+                **{k.replace("_", "-"): v for k, v in headers.items()},
+            },
+        )
+
+    def customer(
+        self, account_number: str = "ACC-1", *, as_biller: Biller | None = None, **fields: Any
+    ) -> int:
+        body = {
+            "name": "Dana Customer",
+            "email": f"{account_number.lower()}@example.com",
+            "mobile": "+31612345678",
+        }
+        response = self.call("PUT", f"/customers/{account_number}", {**body, **fields}, as_biller=as_biller)
+        assert response.status_code in (200, 201), response.json
+        return int(response.json["id"])  # type: ignore[index]
+
+    def invoice(self, number: str = "INV-1", account_number: str = "ACC-1", **fields: Any) -> dict[str, Any]:
+        response = self.call("POST", "/invoices", invoice_body(number, account_number, **fields))
+        assert response.status_code == 201, response.json
+        return response.json  # type: ignore[return-value]
+
+
+def invoice_body(number: str, account_number: str = "ACC-1", **fields: Any) -> dict[str, Any]:
+    return {
+        "account_number": account_number,
+        "number": number,
+        "bill_type": "electricity",
+        "issue_date": "2026-03-01",
+        "due_date": "2026-03-31",
+        "amount_due_minor": 9430,
+        "currency": "EUR",
+        **fields,
+    }
+
+
+def api_settings(database_url: str, tmp_path: Path, **env: str) -> Settings:
+    return Settings.from_env(
+        {
+            "DATABASE_URL": database_url,
+            "PUBLIC_BASE_URL": "https://pay.example.test",
+            "SECRET_KEY": "test-secret-key",
+            "BILLPAY_VAR_DIR": str(tmp_path),
+            "WEBHOOKS_ALLOW_INSECURE_URLS": "true",
+            **env,
+        }
+    )
+
+
+def make_biller(services: Services, slug: str) -> Biller:
+    biller_id = create_biller(
+        services.uow(),
+        NewBiller(slug, slug.title(), slug.title(), "NL", "EUR", partial_allowed=True),
+        services.clock,
+    )
+    return Biller(biller_id, slug, issue_api_key(services.uow(), slug, services.clock).key)
+
+
+@pytest.fixture
+def api_services(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Services]:
+    built = bootstrap(api_settings(database_url, tmp_path), clock=clock)
+    yield built
+    built.dispose()
+
+
+@pytest.fixture
+def api(api_services: Services) -> Api:
+    app = create_app(services=api_services)
+    return Api(
+        app.test_client(),
+        api_services,
+        make_biller(api_services, "northwind"),
+        make_biller(api_services, "lumen"),
+    )
