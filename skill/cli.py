@@ -58,6 +58,19 @@ def cmd_skill_package(args: argparse.Namespace) -> int:
     return run_package_command(args)
 
 
+def cmd_apikey_create(args: argparse.Namespace) -> int:
+    from .services.api_keys import issue_api_key
+
+    services = _services(args)
+    issued = issue_api_key(services.uow(), args.biller, services.clock, label=args.label)
+    print(issued.key)
+    print(
+        f"API key {issued.key_id} for biller {issued.biller_slug}: shown once, only its hash is stored",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_token_issue(args: argparse.Namespace) -> int:
     from .services.linking import issue_token
 
@@ -124,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     issue = token.add_parser("issue", help="print a new access token for a customer")
     issue.add_argument("--customer", required=True, metavar="EMAIL")
     issue.set_defaults(func=cmd_token_issue)
+
+    apikey = sub.add_parser("apikey", help="biller API keys").add_subparsers(
+        dest="apikey_command", required=True
+    )
+    create = apikey.add_parser("create", help="print a new API key for a biller (shown once)")
+    create.add_argument("--biller", required=True, metavar="NAME|SLUG")
+    create.add_argument("--label", default="", help="what the key is for (e.g. the ERP's name)")
+    create.set_defaults(func=cmd_apikey_create)
 
     worker = sub.add_parser("worker", help="deliver queued SMS, email and webhooks (the outbox)")
     worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
