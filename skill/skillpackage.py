@@ -249,7 +249,7 @@ def add_package_arguments(parser: argparse.ArgumentParser) -> None:
 def run_package_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     settings = Settings.from_env(env)
-    manifest, _ = load_sources()
+    manifest, models = load_sources()
     locales = list(manifest["manifest"]["publishingInformation"]["locales"])
     options = PackageOptions(
         out=Path(args.out),
@@ -268,5 +268,6 @@ def run_package_command(args: argparse.Namespace, env: Mapping[str, str] | None 
         print(f"billpay: warning: {warning}", file=sys.stderr)
     print(f"wrote {len(written)} files under {options.out / 'skill-package'} and {options.out}")
     for locale in locales:
-        print(f"  {locale}: invocation name {options.invocation_names.get(locale, '(as committed)')!s}")
+        name = options.invocation_names.get(locale, language_model(models[locale])["invocationName"])
+        print(f"  {locale}: invocation name {name!r}")
     return 0
