@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..config import ConfigError
 from ..domain.clock import Clock
-from ..domain.errors import IllegalTransition
-from ..domain.model import InvoiceStatus, PaymentStatus
+from ..domain.errors import IllegalTransition, NotFound
+from ..domain.model import PAYABLE, Channel, EventKind, InvoiceStatus, PaymentStatus
 from ..payments.gateway import PaymentGateway
+from ..storage import models as m
 from ..storage.uow import UnitOfWork
+from .linking import hash_token
+from .links import resolve_link
+from .methods import provider_customer
+from .payments import check_amount_available
+from .settlement import IN_FLIGHT, apply_payment, provider_key, provider_metadata
 
 
 class LinkNotPayable(IllegalTransition):
@@ -61,14 +69,47 @@ def start_link_payment(
     Raises NotFound (unknown token), LinkNotPayable (expired, paid, void), InvalidAmount /
     PartialPaymentNotAllowed, PaymentInProgress (a voice payment already covers the bill).
     """
-    raise NotImplementedError
+    state = resolve_link(uow_factory(), token, clock)
+    if not state.payable:
+        raise LinkNotPayable("this link can no longer be paid", status=str(state.invoice_status))
+    browser = gateway.browser_config()
+    if not browser.publishable_key:
+        raise ConfigError("STRIPE_PUBLISHABLE_KEY is not set: the payment page needs it")
+    customer = provider_customer(uow_factory, gateway, state.customer_id) if save_method else None
+    attempt_id, amount, currency, key, metadata = _begin_link_attempt(
+        uow_factory(), clock, state.link_id, amount_minor
+    )
+    handle = gateway.create_payment_intent(
+        amount_minor=amount,
+        currency=currency,
+        customer=customer,
+        save_method=save_method,
+        idempotency_key=key,
+        metadata=metadata,
+    )
+    with uow_factory() as uow:
+        attempt = uow.attempts.get(attempt_id)
+        assert attempt is not None
+        if attempt.provider_reference is None:
+            attempt.provider_reference = handle.id
+        uow.commit()
+    return LinkPaymentStart(
+        attempt_id,
+        handle.client_secret,
+        browser.publishable_key,
+        browser.js_url,
+        browser.payment_method_types,
+        amount,
+        currency,
+    )
 
 
 def link_payment_status(
     uow_factory: Callable[[], UnitOfWork], clock: Clock, *, token: str, attempt_id: int
 ) -> LinkPaymentStatus:
     """What we know about one of this link's attempts (database only; cheap enough to poll)."""
-    raise NotImplementedError
+    with uow_factory() as uow:
+        return _status(_link_attempt(uow, token, attempt_id))
 
 
 def confirm_link_payment_from_provider(
@@ -84,4 +125,70 @@ def confirm_link_payment_from_provider(
     Call it when the browser says it finished (success page, or while polling). Idempotent; the webhook
     applies the same truth independently.
     """
-    raise NotImplementedError
+    with uow_factory() as uow:
+        attempt = _link_attempt(uow, token, attempt_id)
+        reference = attempt.provider_reference
+        unsettled = attempt.applied_at is None and attempt.status in (*IN_FLIGHT, PaymentStatus.FAILED)
+    if reference is not None and unsettled:
+        apply_payment(uow_factory, gateway, clock, attempt_id, gateway.retrieve_payment(reference))
+    return link_payment_status(uow_factory, clock, token=token, attempt_id=attempt_id)
+
+
+def _begin_link_attempt(
+    uow: UnitOfWork, clock: Clock, link_id: int, amount_minor: int | None
+) -> tuple[int, int, str, str, dict[str, str]]:
+    """Under the invoice lock: check the link and the amount, and commit a pending link attempt."""
+    with uow:
+        link = uow.links.get(link_id)
+        assert link is not None
+        invoice = uow.invoices.get_for_update(link.invoice_id)
+        assert invoice is not None
+        now = clock.now()
+        if link.expires_at <= now or invoice.status not in PAYABLE:
+            raise LinkNotPayable("this link can no longer be paid", status=str(invoice.status))
+        remaining = invoice.amount_due_minor - invoice.amount_paid_minor
+        amount = amount_minor if amount_minor is not None else min(link.amount_minor, remaining)
+        check_amount_available(uow, invoice, amount)
+        attempt = m.PaymentAttempt(
+            invoice_id=invoice.id,
+            amount_minor=amount,
+            currency=invoice.currency,
+            channel=Channel.LINK,
+            method="link",
+            link_id=link.id,
+            status=PaymentStatus.PENDING,
+            idempotency_key=f"link:{link.id}:{uuid.uuid4().hex}",
+            created_at=now,
+            updated_at=now,
+        )
+        uow.attempts.add(attempt)
+        uow.flush()
+        uow.events.record(
+            invoice.id,
+            EventKind.PAYMENT_STARTED,
+            now,
+            channel=str(Channel.LINK),
+            data={"attempt_id": attempt.id, "amount_minor": amount, "link_id": link.id},
+        )
+        begun = (attempt.id, amount, invoice.currency, provider_key(attempt), provider_metadata(attempt))
+        uow.commit()
+        return begun
+
+
+def _link_attempt(uow: UnitOfWork, token: str, attempt_id: int) -> m.PaymentAttempt:
+    link = uow.links.by_token_hash(hash_token(token)) if token and len(token) <= 128 else None
+    attempt = uow.attempts.get(attempt_id) if link is not None else None
+    if link is None or attempt is None or attempt.link_id != link.id:
+        raise NotFound("unknown payment")
+    return attempt
+
+
+def _status(attempt: m.PaymentAttempt) -> LinkPaymentStatus:
+    return LinkPaymentStatus(
+        attempt.id,
+        PaymentStatus(attempt.status),
+        InvoiceStatus(attempt.invoice.status),
+        attempt.amount_minor,
+        attempt.currency,
+        attempt.failure_reason,
+    )

@@ -159,7 +159,7 @@ def _begin_attempt(uow: UnitOfWork, clock: Clock, req: _MandateRequest) -> _Begu
             raise NotFound("unknown payment method", payment_method_id=req.payment_method_id)
         if invoice.status is InvoiceStatus.PAID:
             return PaymentOutcome("already_paid", None, req.amount_minor, invoice.currency, invoice.status)
-        _check_amount(uow, invoice, req.amount_minor)
+        check_amount_available(uow, invoice, req.amount_minor)
         now = clock.now()
         attempt = m.PaymentAttempt(
             invoice_id=invoice.id,
@@ -199,7 +199,7 @@ def _begin_attempt(uow: UnitOfWork, clock: Clock, req: _MandateRequest) -> _Begu
         return begun
 
 
-def _check_amount(uow: UnitOfWork, invoice: m.Invoice, amount_minor: int) -> None:
+def check_amount_available(uow: UnitOfWork, invoice: m.Invoice, amount_minor: int) -> None:
     """What is due minus what other in-flight attempts may still bring in must cover this amount.
 
     A link attempt the browser has not confirmed yet is not counted: its page may never be used, and once the

@@ -252,3 +252,35 @@ class FakeGateway:
             raise InvalidSignature("bad signature")
         event: dict[str, Any] = json.loads(raw_body)
         return event
+
+
+_STRIPE_STATUS = {
+    "succeeded": "succeeded",
+    "processing": "processing",
+    "requires_action": "requires_action",
+    "open": "requires_payment_method",
+    "failed": "requires_payment_method",
+    "canceled": "canceled",
+}
+
+
+def intent_json(info: PaymentInfo) -> dict[str, Any]:
+    """A fake intent the way Stripe sends a PaymentIntent inside an event."""
+    return {
+        "id": info.reference,
+        "object": "payment_intent",
+        "status": _STRIPE_STATUS[info.status],
+        "amount": info.amount_minor,
+        "currency": info.currency.lower(),
+        "customer": info.customer,
+        "payment_method": info.payment_method,
+        "metadata": dict(info.metadata),
+        "last_payment_error": {"code": "card_declined", "decline_code": info.failure_code}
+        if info.status == "failed"
+        else None,
+    }
+
+
+def event(event_type: str, obj: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    event_id = event_id or f"evt_{event_type.replace('.', '_')}_{obj.get('id')}"
+    return {"id": event_id, "object": "event", "type": event_type, "data": {"object": obj}}
