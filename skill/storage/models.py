@@ -86,6 +86,10 @@ class Customer(Base):
     voice_pin_hash: Mapped[str | None] = mapped_column(String(255))
     voice_pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     voice_pin_locked_at: Mapped[datetime | None]
+    # Step-up choices made on the account page (skill/services/account.py), and an optional web password.
+    always_ask_pin: Mapped[bool] = mapped_column(Boolean, default=False)
+    require_recognized_speaker: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     # The customer at the payment provider (Stripe), created on first need; stored methods hang off it.
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime]
@@ -255,6 +259,9 @@ class LinkedAccountToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16), default="access")
     client_id: Mapped[str] = mapped_column(String(128))
+    # One account link (an authorization code and every token rotated from it); None for tokens from the CLI.
+    family_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    scope: Mapped[str] = mapped_column(String(200), default="")
     label: Mapped[str] = mapped_column(String(200), default="")
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
@@ -338,3 +345,66 @@ class WebhookEndpoint(Base):
     events: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
+
+
+class OAuthClient(Base):
+    """An OAuth 2.0 client (the Alexa skill's account linking). Only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "oauth_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    redirect_uris: Mapped[list[Any]] = mapped_column(default=list)
+    scope: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class OAuthAuthorizationCode(Base):
+    """An authorization code: hashed, short-lived, bound to client, redirect URI and PKCE challenge; used once."""
+
+    __tablename__ = "oauth_authorization_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    redirect_uri: Mapped[str] = mapped_column(String(500))
+    scope: Mapped[str] = mapped_column(String(200), default="")
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(16))
+    family_id: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class LoginChallenge(Base):
+    """A web sign-in in progress: a one-time code sent through the outbox, stored keyed-hashed.
+
+    A challenge exists for unknown identifiers too (customer_id None), so both paths look and take the same.
+    """
+
+    __tablename__ = "login_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class LoginRateWindow(Base):
+    """Sign-in attempts per account or per client address (both hashed) in one fixed window, for every worker."""
+
+    __tablename__ = "login_rate_windows"
+
+    subject_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
