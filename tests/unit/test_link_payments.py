@@ -1,0 +1,152 @@
+"""Paying from a payment link with the fake gateway: provider's word only, partial amounts, races with voice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from skill.domain.errors import NotFound, PartialPaymentNotAllowed
+from skill.domain.model import Channel, InvoiceStatus, PaymentStatus
+from skill.services.link_payments import (
+    LinkNotPayable,
+    confirm_link_payment_from_provider,
+    link_payment_status,
+    start_link_payment,
+)
+from skill.services.links import send_payment_link
+from skill.services.payments import pay_with_mandate, stored_methods
+from tests.support.fake_gateway import FakeGateway
+from tests.support.payments import DEMO_CARD, DEMO_CUSTOMER, attempts, default_method_id, invoice, kinds
+
+WATER = "AQP-2026-Q3"  # 45.60, overdue, no partial payments
+ELECTRICITY = "NWE-2026-11"  # 94.30, partial from 10.00
+
+
+@pytest.fixture
+def fake(demo) -> FakeGateway:  # type: ignore[no-untyped-def]
+    gateway = FakeGateway()
+    gateway.add_method(method_id=DEMO_CARD, customer=DEMO_CUSTOMER)
+    gateway.add_method(method_id="pm_browser_card", last4="1881")
+    return gateway
+
+
+def link_token(services, demo, number: str = WATER) -> str:  # type: ignore[no-untyped-def]
+    sent = send_payment_link(
+        services.uow(),
+        services.clock,
+        base_url="https://pay.example.test",
+        ttl=timedelta(hours=72),
+        customer_id=demo.customer_id,
+        invoice_id=invoice(services, number).id,
+        requested_via=Channel.ALEXA,
+    )
+    return sent.url.rsplit("/", 1)[1]
+
+
+def test_the_bill_is_paid_on_the_providers_word_not_the_browsers(services, fake, demo) -> None:
+    token = link_token(services, demo)
+    started = start_link_payment(services.uow, fake, services.clock, token=token)
+    assert (started.amount_minor, started.currency, started.publishable_key) == (4560, "EUR", "pk_test_fake")
+
+    # The browser says it is done, but the provider has not taken the money: nothing is marked paid.
+    status = confirm_link_payment_from_provider(
+        services.uow, fake, services.clock, token=token, attempt_id=started.attempt_id
+    )
+    assert (status.status, status.invoice_status) == (PaymentStatus.PENDING, InvoiceStatus.OPEN)
+
+    reference = attempts(services, invoice(services, WATER).id)[0].provider_reference
+    fake.browser_pays(reference, "pm_browser_card")
+    status = confirm_link_payment_from_provider(
+        services.uow, fake, services.clock, token=token, attempt_id=started.attempt_id
+    )
+    assert (status.status, status.invoice_status, status.finished) == (
+        PaymentStatus.SUCCEEDED,
+        InvoiceStatus.PAID,
+        True,
+    )
+    assert (
+        link_payment_status(services.uow, services.clock, token=token, attempt_id=started.attempt_id)
+        == status
+    )
+
+
+def test_a_paid_or_expired_link_never_starts_a_payment(services, fake, demo, clock) -> None:
+    token = link_token(services, demo)
+    started = start_link_payment(services.uow, fake, services.clock, token=token)
+    fake.browser_pays(started.client_secret.removesuffix("_secret"), "pm_browser_card")
+    confirm_link_payment_from_provider(
+        services.uow, fake, services.clock, token=token, attempt_id=started.attempt_id
+    )
+
+    with pytest.raises(LinkNotPayable):
+        start_link_payment(services.uow, fake, services.clock, token=token)
+    expiring = link_token(services, demo, ELECTRICITY)
+    clock.advance(hours=73)
+    with pytest.raises(LinkNotPayable):
+        start_link_payment(services.uow, fake, services.clock, token=expiring)
+    assert len(fake.intents) == 1
+
+
+def test_partial_amounts_follow_the_billers_rules(services, fake, demo) -> None:
+    started = start_link_payment(
+        services.uow, fake, services.clock, token=link_token(services, demo, ELECTRICITY), amount_minor=2000
+    )
+    assert fake.intents[started.client_secret.removesuffix("_secret")].info.amount_minor == 2000
+    with pytest.raises(PartialPaymentNotAllowed):
+        start_link_payment(
+            services.uow, fake, services.clock, token=link_token(services, demo), amount_minor=1000
+        )
+
+
+def test_an_unknown_token_or_someone_elses_attempt_is_not_found(services, fake, demo) -> None:
+    with pytest.raises(NotFound):
+        start_link_payment(services.uow, fake, services.clock, token="nope")
+    started = start_link_payment(services.uow, fake, services.clock, token=link_token(services, demo))
+    other = link_token(services, demo, ELECTRICITY)
+    with pytest.raises(NotFound):
+        link_payment_status(services.uow, services.clock, token=other, attempt_id=started.attempt_id)
+
+
+def test_save_this_card_stores_it_as_a_mandate_for_voice(services, fake, demo) -> None:
+    token = link_token(services, demo)
+    started = start_link_payment(services.uow, fake, services.clock, token=token, save_method=True)
+    fake.browser_pays(started.client_secret.removesuffix("_secret"), "pm_browser_card")
+
+    confirm_link_payment_from_provider(
+        services.uow, fake, services.clock, token=token, attempt_id=started.attempt_id
+    )
+
+    labels = [m.label for m in stored_methods(services.uow(), demo.customer_id)]
+    assert labels == ["Visa ending 4242", "Visa ending 1881"]
+    assert fake.methods["pm_browser_card"].details.customer == DEMO_CUSTOMER
+
+
+def test_voice_and_link_paying_at_once_keep_what_is_due_and_refund_the_rest(services, fake, demo) -> None:
+    token = link_token(services, demo)
+    started = start_link_payment(services.uow, fake, services.clock, token=token)
+    bill = invoice(services, WATER)
+
+    # While the page is confirming, the customer also says "yes" to Alexa: both charges go through.
+    voice = pay_with_mandate(
+        services.uow,
+        fake,
+        services.clock,
+        customer_id=demo.customer_id,
+        invoice_id=bill.id,
+        amount_minor=4560,
+        payment_method_id=default_method_id(services, demo.customer_id),
+        idempotency_key="alexa-turn",
+    )
+    fake.browser_pays(started.client_secret.removesuffix("_secret"), "pm_browser_card")
+    confirm_link_payment_from_provider(
+        services.uow, fake, services.clock, token=token, attempt_id=started.attempt_id
+    )
+
+    assert voice.status == "succeeded"
+    bill = invoice(services, WATER)
+    assert (bill.status, bill.amount_paid_minor, bill.refund_due_minor) == (InvoiceStatus.PAID, 4560, 0)
+    assert [amount for _, amount in fake.refunds] == [4560]
+    assert kinds(services, bill.id)[-2:] == ["overpaid", "refunded"]
+    link_attempt = next(a for a in attempts(services, bill.id) if a.channel is Channel.LINK)
+    assert (link_attempt.status, link_attempt.refunded_minor) == (PaymentStatus.REFUNDED, 4560)
