@@ -216,3 +216,18 @@ def test_sepa_mandate_payment_is_processing(
     alexa.intent("AMAZON.YesIntent")
     assert "on its way" in alexa.speech
     assert invoice(services, "NWE-2026-11").status is InvoiceStatus.OPEN
+
+
+def test_a_bare_answer_to_which_bill_continues_the_payment(alexa: AlexaClient) -> None:
+    alexa.intent("PayBillIntent")
+    assert alexa.speech.startswith("Which one would you like to pay")
+    # "the second one" on its own is modelled as BillDetailsIntent (the intent that moves no money)
+    alexa.intent("BillDetailsIntent", slot("ordinal", "second", "2"))
+    assert alexa.speech.startswith("To confirm: pay €120.00 for your phone bill from Lumen Mobile")
+
+
+def test_pay_the_minimum(alexa: AlexaClient) -> None:
+    alexa.intent(
+        "PayBillIntent", slot("billType", "phone", "phone"), slot("amountKind", "the minimum", "minimum")
+    )
+    assert alexa.speech.startswith("To confirm: pay €5.00 for your phone bill")

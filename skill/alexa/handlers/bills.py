@@ -93,9 +93,18 @@ class BillDetailsIntentHandler(Handler):
     intents = ("BillDetailsIntent",)
 
     def respond(self, turn: Turn) -> Response:
-        chosen = pick_bill(turn, "details")
+        # A bare answer to "which one would you like to pay?" ("the second one") arrives here:
+        # carry on with what the customer was doing.
+        pending = turn.conv.take("which_bill")
+        purpose = str(pending.data.get("purpose")) if pending else "details"
+        chosen = pick_bill(turn, purpose)
         if not isinstance(chosen, BillView):
             return chosen
+        if purpose in ("pay", "link"):
+            from .links import send_link
+            from .pay import start_payment
+
+            return start_payment(turn, chosen) if purpose == "pay" else send_link(turn, chosen)
         details = bill_details(turn.services.uow(), turn.customer_id, chosen.id, turn.services.clock)
         bill = details.bill
         parts = [bill_line(turn, bill)]

@@ -48,8 +48,10 @@ def start_payment(turn: Turn, bill: BillView) -> Response:
 
 def requested_amount(turn: Turn, bill: BillView) -> int | Response:
     """The remaining amount unless the customer named a part; checked against the biller's rules."""
-    whole, cents = turn.int_slot("amount"), turn.int_slot("cents") or 0
-    if whole is None or turn.slot("amountKind") in ("full", "remaining"):
+    whole, cents, kind = turn.int_slot("amount"), turn.int_slot("cents") or 0, turn.slot("amountKind")
+    if kind == "minimum" and bill.partial_allowed and bill.partial_min_minor:
+        return min(bill.partial_min_minor, bill.remaining_minor)
+    if whole is None or kind in ("full", "remaining", "minimum"):
         return bill.remaining_minor
     scale = 10 ** exponent(bill.currency)
     wanted = whole * scale + (cents if 0 <= cents < scale else 0)
