@@ -41,6 +41,12 @@ class NewInvoice:
     line_items: tuple[dict[str, Any], ...] = ()
 
 
+class DuplicateInvoiceNumber(InvalidInput):
+    """The biller already has an invoice with this number (a conflict with stored state, not a typo)."""
+
+    code = "duplicate_invoice_number"
+
+
 class InvalidBatch(DomainError):
     """Some invoices of a batch are invalid, so none was written. `errors` maps an item's index to its errors."""
 
@@ -86,7 +92,9 @@ def create_invoices(uow: UnitOfWork, biller_id: int, news: Sequence[NewInvoice],
                 )
             if number in taken:
                 errors.setdefault(index, []).append(
-                    InvalidInput("an invoice with this number exists", field="number", number=number)
+                    DuplicateInvoiceNumber(
+                        "an invoice with this number exists", field="number", number=number
+                    )
                 )
             elif number in seen:
                 errors.setdefault(index, []).append(

@@ -28,6 +28,7 @@ _STATUS_OF = {
     "conflict": 409,
     "illegal_transition": 409,
     "idempotency_key_in_use": 409,
+    "duplicate_invoice_number": 409,
 }
 
 
@@ -72,7 +73,9 @@ def from_domain(exc: DomainError, pointer_prefix: str = "") -> Problem:
             for index, item_errors in sorted(exc.errors.items())
             for error in field_errors(item_errors, f"{pointer_prefix}/{index}" if pointer_prefix else "")
         ]
-        return Problem(422, exc.code, "Invalid invoices", exc.message, errors)
+        # Only conflicts with stored invoices (duplicate numbers): 409, else 422.
+        conflict = all(_STATUS_OF.get(e.code) == 409 for item in exc.errors.values() for e in item)
+        return Problem(409 if conflict else 422, exc.code, "Invalid invoices", exc.message, errors)
     headers: dict[str, str] = {}
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="billpay"'

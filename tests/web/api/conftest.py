@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,19 +101,20 @@ def make_biller(services: Services, slug: str) -> Biller:
     return Biller(biller_id, slug, issue_api_key(services.uow(), slug, services.clock).key)
 
 
-@pytest.fixture
-def api_services(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Services]:
-    built = bootstrap(api_settings(database_url, tmp_path), clock=clock)
-    yield built
-    built.dispose()
+@contextmanager
+def running_api(database_url: str, tmp_path: Path, clock: FixedClock, **env: str) -> Iterator[Api]:
+    """An app on a fresh store with two billers ("northwind" and "lumen"), each with an API key."""
+    services = bootstrap(api_settings(database_url, tmp_path, **env), clock=clock)
+    try:
+        app = create_app(services=services)
+        yield Api(
+            app.test_client(), services, make_biller(services, "northwind"), make_biller(services, "lumen")
+        )
+    finally:
+        services.dispose()
 
 
 @pytest.fixture
-def api(api_services: Services) -> Api:
-    app = create_app(services=api_services)
-    return Api(
-        app.test_client(),
-        api_services,
-        make_biller(api_services, "northwind"),
-        make_biller(api_services, "lumen"),
-    )
+def api(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Api]:
+    with running_api(database_url, tmp_path, clock) as built:
+        yield built
