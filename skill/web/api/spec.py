@@ -41,6 +41,8 @@ def operation(bp: Blueprint, op: Operation) -> Callable[[Callable[..., Any]], Ca
         def endpoint(**path_values: Any) -> Any:
             return run(op, view, path_values)
 
+        # Bearer keys, never cookies: there is no ambient credential to forge (skill/web/security.py).
+        endpoint.csrf_exempt = True  # type: ignore[attr-defined]
         OPERATIONS[op.operation_id] = op
         bp.add_url_rule(flask_rule(op), endpoint=op.operation_id, view_func=endpoint, methods=[op.method])
         return view

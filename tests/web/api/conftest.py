@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from skill.bootstrap import Services, bootstrap
@@ -17,6 +18,7 @@ from skill.config import Settings
 from skill.domain.clock import FixedClock
 from skill.services.api_keys import issue_api_key
 from skill.services.directory import NewBiller, create_biller
+from skill.storage import models as m
 from skill.web import create_app
 
 
@@ -118,3 +120,19 @@ def running_api(database_url: str, tmp_path: Path, clock: FixedClock, **env: str
 def api(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Api]:
     with running_api(database_url, tmp_path, clock) as built:
         yield built
+
+
+def row_counts(services: Services) -> dict[str, int]:
+    """Rows in every table the API writes, to show that a refused request changed nothing."""
+    tables = [
+        m.Customer,
+        m.CustomerAccount,
+        m.Invoice,
+        m.InvoiceEvent,
+        m.PaymentLink,
+        m.PaymentAttempt,
+        m.OutboxMessage,
+        m.WebhookEndpoint,
+    ]
+    with services.uow() as uow:
+        return {t.__tablename__: uow.session.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
