@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from skill.bootstrap import Services, bootstrap
 from skill.config import Settings
 from skill.domain.clock import FixedClock
+from skill.payments.localstripe_process import LocalStripe
 from skill.services.demo import DemoSummary, seed_demo
 from skill.storage.db import make_engine
 from skill.storage.migrate import upgrade
@@ -101,6 +102,15 @@ def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
 @pytest.fixture
 def demo(services: Services) -> DemoSummary:
     return seed_demo(services.uow, services.clock)
+
+
+@pytest.fixture
+def localstripe(tmp_path: Path) -> Iterator[LocalStripe]:
+    """A real localstripe process for this test: its own port, state file and webhook registrations."""
+    from tests.support.localstripe import running_localstripe
+
+    with running_localstripe(tmp_path / "localstripe") as server:
+        yield server
 
 
 @pytest.fixture
