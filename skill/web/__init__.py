@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..bootstrap import Services, bootstrap
 from ..config import Settings
+from .security import init_security
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["SERVICES"] = services
     app.config["SECRET_KEY"] = services.settings.secret_key or None
     app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024
+    init_security(app, services.settings)  # headers, cookie flags, CSRF (see security.py)
 
     from .alexa_endpoint import bp as alexa_bp
     from .api import bp as api_bp

@@ -1,0 +1,83 @@
+"""Page localization and rendering: strings per language (en, de, nl, sv), the locale chosen per request.
+
+The customer's own locale wins (it is known from the link or the session); otherwise the browser's
+Accept-Language; otherwise the configured default. Amounts go through skill.domain.money.format_money and
+dates through Babel, so both follow CLDR for the chosen locale.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template, request
+from markupsafe import Markup, escape
+
+from ..config import SUPPORTED_LOCALES
+from ..domain.money import format_money
+
+LOCALES_DIR = Path(__file__).with_name("locales")
+# Accept-Language tags we match, each mapped to the locale we render: full tags first, then bare languages.
+_ACCEPTED = {tag: tag for tag in SUPPORTED_LOCALES} | {
+    tag.split("-")[0]: tag for tag in reversed(SUPPORTED_LOCALES)
+}
+
+
+@cache
+def page_strings(language: str) -> dict[str, str]:
+    """The strings of one language file (en, de, nl, sv), loaded once per process."""
+    path = LOCALES_DIR / f"{language}.json"
+    strings: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    return strings
+
+
+def choose_locale(customer_locale: str | None = None) -> str:
+    """The customer's locale if we support it, else the best Accept-Language match, else the default."""
+    if customer_locale in SUPPORTED_LOCALES:
+        return customer_locale
+    match = request.accept_languages.best_match(list(_ACCEPTED))
+    if match:
+        return _ACCEPTED[match]
+    default: str = current_app.config["SERVICES"].settings.default_locale
+    return default
+
+
+class PageText:
+    """`t("key", name=...)` in templates and views: the localized text with `{name}` filled in (escaped)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self.lang = locale.split("-")[0]
+        self._strings = page_strings(self.lang)
+
+    def __call__(self, key: str, **values: Any) -> Markup:
+        try:
+            text = self._strings[key]
+        except KeyError:
+            raise KeyError(f"missing page string {key!r} for {self.lang}") from None
+        return escape(text).format(**values)  # Markup.format escapes every value
+
+    def plain(self, key: str, **values: Any) -> str:
+        return str(self._strings[key]).format(**values)
+
+    def money(self, amount_minor: int, currency: str) -> str:
+        return format_money(amount_minor, currency, self.locale)
+
+    def date(self, day: date) -> str:
+        from babel.dates import format_date
+
+        return str(format_date(day, format="long", locale=self.locale.replace("-", "_")))
+
+
+def render_page(template: str, locale: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """Render a page of base.html in `locale`: `t` (PageText) and `lang` are available to the template."""
+    text = PageText(locale)
+    return render_template(template, t=text, lang=text.lang, **context), status
+
+
+def render_message(locale: str, key: str, status: int, **context: Any) -> tuple[str, int]:
+    """A page that only explains something: `<key>.title` and `<key>.body` from the strings."""
+    return render_page("message.html", locale, status, message=key, **context)

@@ -1,0 +1,185 @@
+"""Browser security for every response: headers (CSP with per-request nonces), cookie flags, CSRF tokens.
+
+API (for every blueprint that renders HTML or accepts a browser form):
+
+- ``init_security(app, settings)``: once, in ``create_app``. Sets the session cookie flags, adds the headers
+  below to every response and checks CSRF tokens before every unsafe request.
+- ``csrf_token()``: the session's token (also a Jinja global). Put it in every form as
+  ``<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">`` or send it from ``fetch`` in the
+  ``X-CSRF-Token`` header.
+- ``csp_nonce()``: this response's nonce (also a Jinja global) for ``<script nonce="...">`` and
+  ``<style nonce="...">``; prefer external files in ``static/``.
+- ``@csrf_exempt``: for a view that machines POST forms to without our cookie (e.g. an OAuth token endpoint).
+- ``sign_in(customer_id)`` / ``signed_in_customer()`` / ``sign_out()``: the browser session's customer.
+
+CSRF design: a synchronizer token kept in Flask's signed session cookie (SameSite=Lax, HttpOnly) and compared in
+constant time. It is checked on every POST/PUT/PATCH/DELETE that carries our session cookie or a body a
+cross-site page could send without a CORS preflight (form, multipart, text/plain). JSON from Alexa, Stripe or
+biller API clients carries neither, so those endpoints need no exemption; a cookie-less JSON request has no
+ambient authority to forge. https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+from urllib.parse import urlparse
+
+from flask import Flask, Response, current_app, g, jsonify, request, session
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import BadRequest
+
+from ..config import Settings
+
+log = logging.getLogger(__name__)
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SESSION_COOKIE = "billpay_session"
+SESSION_LIFETIME = timedelta(minutes=30)
+_CSRF_KEY = "csrf"
+_CUSTOMER_KEY = "customer_id"
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_SIMPLE_BODIES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
+# https://docs.stripe.com/security/guide#content-security-policy
+STRIPE_SCRIPT = ("https://js.stripe.com", "https://*.js.stripe.com")
+STRIPE_FRAME = ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com")
+STRIPE_CONNECT = ("https://api.stripe.com",)
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+class CsrfFailure(BadRequest):
+    description = "The form was not sent from our page, or it is too old. Reload the page and try again."
+
+
+def stripe_test_origin(settings: Settings) -> str | None:
+    """localstripe's origin when STRIPE_API_BASE points at it: the page loads its Stripe.js shim from there."""
+    if not settings.stripe_api_base:
+        return None
+    parsed = urlparse(settings.stripe_api_base)
+    return f"{parsed.scheme}://{parsed.netloc}"
+
+
+def content_security_policy(settings: Settings) -> str:
+    """The policy with a ``{nonce}`` placeholder. No inline script or style without this response's nonce."""
+    local = (stripe_test_origin(settings),) if stripe_test_origin(settings) else ()
+    directives = {
+        "default-src": ("'self'",),
+        "script-src": ("'self'", "'nonce-{nonce}'", *STRIPE_SCRIPT, *local),
+        "style-src": ("'self'", "'nonce-{nonce}'"),
+        "img-src": ("'self'", "data:", "https://*.stripe.com"),
+        "font-src": ("'self'",),
+        "connect-src": ("'self'", *STRIPE_CONNECT, *local),
+        "frame-src": (*STRIPE_FRAME, *local),
+        "object-src": ("'none'",),
+        "base-uri": ("'none'",),
+        "form-action": ("'self'",),
+        "frame-ancestors": ("'none'",),
+    }
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+def init_security(app: Flask, settings: Settings) -> None:
+    https = settings.public_base_url.startswith("https://")
+    if not app.secret_key:
+        # Sessions (CSRF tokens, the wallet sign-in) need a key; a random one lasts until the process ends.
+        log.warning(
+            "SECRET_KEY is not set: using a per-process key (forms break across restarts and workers)"
+        )
+        app.secret_key = secrets.token_hex(32)
+    app.config.update(
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
+        SESSION_COOKIE_SECURE=https,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+    )
+    policy = content_security_policy(settings)
+
+    def add_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", policy.replace("{nonce}", csp_nonce()))
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")  # payment-link tokens live in our URLs
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if https:
+            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        if request.endpoint != "static":
+            headers.setdefault("Cache-Control", "no-store")  # pages carry tokens and client secrets
+        return response
+
+    app.before_request(check_csrf)
+    app.after_request(add_headers)
+    app.register_error_handler(CsrfFailure, _csrf_failure)
+    app.jinja_env.globals.update(csrf_token=csrf_token, csp_nonce=csp_nonce)
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    nonce: str = g.csp_nonce
+    return nonce
+
+
+def csrf_token() -> str:
+    token = session.get(_CSRF_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[_CSRF_KEY] = token
+    return token
+
+
+def csrf_exempt(view: F) -> F:
+    view.csrf_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+def _needs_check() -> bool:
+    if request.method not in _UNSAFE:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and getattr(view, "csrf_exempt", False):
+        return False
+    has_cookie = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+    return has_cookie or request.mimetype in _SIMPLE_BODIES
+
+
+def check_csrf() -> None:
+    if not _needs_check():
+        return
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD) or ""
+    expected = session.get(_CSRF_KEY)
+    if not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise CsrfFailure()
+
+
+def _csrf_failure(exc: CsrfFailure) -> ResponseReturnValue:
+    """A page for people (reload and try again), a problem document for scripts."""
+    from .pages import choose_locale, render_message
+
+    if request.accept_mimetypes.accept_html and not request.is_json:
+        return render_message(choose_locale(), "csrf", 400)
+    return jsonify({"title": "Bad Request", "status": 400, "detail": exc.description}), 400
+
+
+def sign_in(customer_id: int) -> None:
+    """Bind the browser session to a customer (new CSRF token: no fixation across the sign-in)."""
+    session.clear()
+    session.permanent = True  # expires after SESSION_LIFETIME; the signature carries the time
+    session[_CUSTOMER_KEY] = customer_id
+
+
+def signed_in_customer() -> int | None:
+    value = session.get(_CUSTOMER_KEY)
+    return value if isinstance(value, int) else None
+
+
+def sign_out() -> None:
+    session.clear()
