@@ -74,6 +74,8 @@ class ChargeResult:
     status: ChargeStatus
     provider_reference: str | None
     failure_code: str | None = None  # one of REASONS when status is declined or requires_action
+    # On-session charges only: what the page hands to Stripe.js to authenticate (3-D Secure).
+    client_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,19 @@ class PaymentGateway(Protocol):
         """Create and confirm an off-session PaymentIntent on a stored card or SEPA mandate."""
         ...
 
+    def charge_on_session(
+        self,
+        *,
+        amount_minor: int,
+        currency: str,
+        customer: str,
+        payment_method: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        """Create and confirm a PaymentIntent while the customer is on the page (they can authenticate)."""
+        ...
+
     def create_payment_intent(
         self,
         *,
@@ -191,9 +206,15 @@ class PaymentGateway(Protocol):
         ...
 
     def create_setup_intent(
-        self, *, customer: str, kind: MethodKind, idempotency_key: str, metadata: dict[str, str]
+        self,
+        *,
+        customer: str,
+        kind: MethodKind,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        off_session: bool = True,
     ) -> IntentHandle:
-        """A SetupIntent to save a card or a SEPA Direct Debit mandate for off-session use."""
+        """A SetupIntent to save a card or a SEPA Direct Debit mandate (off_session: usable by voice later)."""
         ...
 
     def retrieve_setup_intent(self, setup_intent_id: str) -> SetupInfo: ...

@@ -114,6 +114,31 @@ class StripeGateway:
             "confirm": True,
             "metadata": metadata,
         }
+        return self._charge(params, idempotency_key)
+
+    def charge_on_session(
+        self,
+        *,
+        amount_minor: int,
+        currency: str,
+        customer: str,
+        payment_method: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        # https://docs.stripe.com/payments/accept-a-payment-synchronously : confirm server side, and hand
+        # next_action back to Stripe.js (confirmCardPayment) when the bank wants 3-D Secure.
+        params = {
+            "amount": amount_minor,
+            "currency": currency.lower(),
+            "customer": customer,
+            "payment_method": payment_method,
+            "confirm": True,
+            "metadata": metadata,
+        }
+        return self._charge(params, idempotency_key)
+
+    def _charge(self, params: dict[str, Any], idempotency_key: str) -> ChargeResult:
         try:
             with _mapped(card_errors=False):
                 intent = _dict(self._v1.payment_intents.create(params, {"idempotency_key": idempotency_key}))
@@ -182,11 +207,17 @@ class StripeGateway:
         return RefundResult(refund["id"], int(refund["amount"]), str(refund.get("status") or "pending"))
 
     def create_setup_intent(
-        self, *, customer: str, kind: MethodKind, idempotency_key: str, metadata: dict[str, str]
+        self,
+        *,
+        customer: str,
+        kind: MethodKind,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        off_session: bool = True,
     ) -> IntentHandle:
         params = {
             "customer": customer,
-            "usage": "off_session",
+            "usage": "off_session" if off_session else "on_session",
             "payment_method_types": [str(kind)],
             "metadata": metadata,
         }

@@ -15,7 +15,8 @@ def charge_result(intent: dict[str, Any]) -> ChargeResult:
     if status == "processing":
         return ChargeResult("processing", intent["id"])
     if status in ("requires_action", "requires_confirmation"):
-        return ChargeResult("requires_action", intent["id"], "authentication_required")
+        secret = intent.get("client_secret")
+        return ChargeResult("requires_action", intent["id"], "authentication_required", secret)
     error = intent.get("last_payment_error") or {}
     return ChargeResult("declined", intent["id"], reason_for(error.get("code"), error.get("decline_code")))
 

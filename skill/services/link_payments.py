@@ -76,7 +76,7 @@ def start_link_payment(
     if not browser.publishable_key:
         raise ConfigError("STRIPE_PUBLISHABLE_KEY is not set: the payment page needs it")
     customer = provider_customer(uow_factory, gateway, state.customer_id) if save_method else None
-    attempt_id, amount, currency, key, metadata = _begin_link_attempt(
+    attempt_id, amount, currency, key, metadata = begin_link_attempt(
         uow_factory(), clock, state.link_id, amount_minor
     )
     handle = gateway.create_payment_intent(
@@ -109,7 +109,7 @@ def link_payment_status(
 ) -> LinkPaymentStatus:
     """What we know about one of this link's attempts (database only; cheap enough to poll)."""
     with uow_factory() as uow:
-        return _status(_link_attempt(uow, token, attempt_id))
+        return status_of(link_attempt_in(uow, token, attempt_id))
 
 
 def confirm_link_payment_from_provider(
@@ -126,7 +126,7 @@ def confirm_link_payment_from_provider(
     applies the same truth independently.
     """
     with uow_factory() as uow:
-        attempt = _link_attempt(uow, token, attempt_id)
+        attempt = link_attempt_in(uow, token, attempt_id)
         reference = attempt.provider_reference
         unsettled = attempt.applied_at is None and attempt.status in (*IN_FLIGHT, PaymentStatus.FAILED)
     if reference is not None and unsettled:
@@ -134,8 +134,8 @@ def confirm_link_payment_from_provider(
     return link_payment_status(uow_factory, clock, token=token, attempt_id=attempt_id)
 
 
-def _begin_link_attempt(
-    uow: UnitOfWork, clock: Clock, link_id: int, amount_minor: int | None
+def begin_link_attempt(
+    uow: UnitOfWork, clock: Clock, link_id: int, amount_minor: int | None, *, method: str = "link"
 ) -> tuple[int, int, str, str, dict[str, str]]:
     """Under the invoice lock: check the link and the amount, and commit a pending link attempt."""
     with uow:
@@ -154,7 +154,7 @@ def _begin_link_attempt(
             amount_minor=amount,
             currency=invoice.currency,
             channel=Channel.LINK,
-            method="link",
+            method=method,
             link_id=link.id,
             status=PaymentStatus.PENDING,
             idempotency_key=f"link:{link.id}:{uuid.uuid4().hex}",
@@ -175,7 +175,7 @@ def _begin_link_attempt(
         return begun
 
 
-def _link_attempt(uow: UnitOfWork, token: str, attempt_id: int) -> m.PaymentAttempt:
+def link_attempt_in(uow: UnitOfWork, token: str, attempt_id: int) -> m.PaymentAttempt:
     link = uow.links.by_token_hash(hash_token(token)) if token and len(token) <= 128 else None
     attempt = uow.attempts.get(attempt_id) if link is not None else None
     if link is None or attempt is None or attempt.link_id != link.id:
@@ -183,7 +183,7 @@ def _link_attempt(uow: UnitOfWork, token: str, attempt_id: int) -> m.PaymentAtte
     return attempt
 
 
-def _status(attempt: m.PaymentAttempt) -> LinkPaymentStatus:
+def status_of(attempt: m.PaymentAttempt) -> LinkPaymentStatus:
     return LinkPaymentStatus(
         attempt.id,
         PaymentStatus(attempt.status),

@@ -28,10 +28,10 @@ from ..domain.model import (
     check_payable_amount,
 )
 from ..domain.money import require_minor_units
-from ..payments.gateway import ChargeResult, GatewayError, PaymentGateway, PaymentInfo, PaymentState
+from ..payments.gateway import ChargeResult, GatewayError, PaymentGateway
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
-from .settlement import apply_payment, apply_payment_in, provider_key, provider_metadata
+from .settlement import provider_key, provider_metadata, record_charge
 
 log = logging.getLogger(__name__)
 
@@ -222,14 +222,6 @@ def check_amount_available(uow: UnitOfWork, invoice: m.Invoice, amount_minor: in
     )
 
 
-_STATE: dict[str, PaymentState] = {
-    "succeeded": "succeeded",
-    "processing": "processing",
-    "requires_action": "requires_action",
-    "declined": "failed",
-}
-
-
 def _record_charge(
     uow_factory: Callable[[], UnitOfWork],
     gateway: PaymentGateway,
@@ -238,17 +230,8 @@ def _record_charge(
     result: ChargeResult,
 ) -> None:
     """Store the provider's answer to the charge (settling, with the receipt, when it succeeded)."""
-    if result.provider_reference is None:  # refused before an intent existed
-        info = PaymentInfo("", "failed", 0, begun.currency, failure_code=result.failure_code)
-        with uow_factory() as uow:
-            apply_payment_in(uow, begun.attempt_id, info, clock)
-            uow.commit()
-        return
-    info = PaymentInfo(
-        result.provider_reference, _STATE[result.status], 0, begun.currency, failure_code=result.failure_code
-    )
-    apply_payment(uow_factory, gateway, clock, begun.attempt_id, info)
-    if result.status == "requires_action":
+    record_charge(uow_factory, gateway, clock, begun.attempt_id, begun.currency, result)
+    if result.status == "requires_action" and result.provider_reference:
         # Nobody can authenticate an off-session charge: cancel it so that it can never complete later.
         try:
             gateway.cancel_payment(result.provider_reference)

@@ -11,7 +11,7 @@ from datetime import datetime
 from ..domain.clock import Clock
 from ..domain.model import Channel, EventKind, InvoiceStatus, PaymentStatus
 from ..notifications.outbox import enqueue
-from ..payments.gateway import GatewayError, PaymentGateway, PaymentInfo
+from ..payments.gateway import ChargeResult, GatewayError, PaymentGateway, PaymentInfo, PaymentState
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
 from . import ledger
@@ -172,6 +172,29 @@ def apply_payment(
         uow.commit()
     follow_up(uow_factory, gateway, clock, applied, info)
     return applied
+
+
+_CHARGE_STATES: dict[str, PaymentState] = {
+    "succeeded": "succeeded",
+    "processing": "processing",
+    "requires_action": "requires_action",
+    "declined": "failed",
+}
+
+
+def record_charge(
+    uow_factory: Callable[[], UnitOfWork],
+    gateway: PaymentGateway,
+    clock: Clock,
+    attempt_id: int,
+    currency: str,
+    result: ChargeResult,
+) -> Applied:
+    """Store the provider's answer to a charge we made (settling, with the receipt, when it succeeded)."""
+    state = _CHARGE_STATES[result.status]
+    # A refusal before any intent existed has no reference: the attempt just fails.
+    info = PaymentInfo(result.provider_reference or "", state, 0, currency, failure_code=result.failure_code)
+    return apply_payment(uow_factory, gateway, clock, attempt_id, info)
 
 
 def follow_up(

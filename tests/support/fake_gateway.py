@@ -160,6 +160,32 @@ class FakeGateway:
             return ChargeResult("declined", reference, reason or "card_declined")
         return ChargeResult(status, reference)  # type: ignore[arg-type]
 
+    def charge_on_session(
+        self,
+        *,
+        amount_minor: int,
+        currency: str,
+        customer: str,
+        payment_method: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        result = self.charge_off_session(
+            amount_minor=amount_minor,
+            currency=currency,
+            customer=customer,
+            payment_method=payment_method,
+            idempotency_key=idempotency_key,
+            metadata=metadata,
+        )
+        if result.status != "requires_action":
+            return result
+        return replace(result, client_secret=self.intents[result.provider_reference or ""].client_secret)
+
+    def authenticate(self, reference: str, *, succeed: bool = True) -> PaymentInfo:
+        """The customer completes (or fails) 3-D Secure in the page."""
+        return self.finish(reference, succeed=succeed, reason="authentication_required")
+
     def create_payment_intent(
         self,
         *,
@@ -210,7 +236,13 @@ class FakeGateway:
         return RefundResult(self._id("re"), amount_minor, "succeeded")
 
     def create_setup_intent(
-        self, *, customer: str, kind: MethodKind, idempotency_key: str, metadata: dict[str, str]
+        self,
+        *,
+        customer: str,
+        kind: MethodKind,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        off_session: bool = True,
     ) -> IntentHandle:
         self._call()
         setup_id = self._id("seti")

@@ -8,6 +8,7 @@ import pytest
 
 from skill.domain.errors import NotFound, PartialPaymentNotAllowed
 from skill.domain.model import Channel, InvoiceStatus, PaymentStatus
+from skill.services.link_card_payments import charge_link_card, start_link_card_payment
 from skill.services.link_payments import (
     LinkNotPayable,
     confirm_link_payment_from_provider,
@@ -15,7 +16,7 @@ from skill.services.link_payments import (
     start_link_payment,
 )
 from skill.services.links import send_payment_link
-from skill.services.payments import pay_with_mandate, stored_methods
+from skill.services.payments import PaymentInProgress, pay_with_mandate, stored_methods
 from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import DEMO_CARD, DEMO_CUSTOMER, attempts, default_method_id, invoice, kinds
 
@@ -150,3 +151,120 @@ def test_voice_and_link_paying_at_once_keep_what_is_due_and_refund_the_rest(serv
     assert kinds(services, bill.id)[-2:] == ["overpaid", "refunded"]
     link_attempt = next(a for a in attempts(services, bill.id) if a.channel is Channel.LINK)
     assert (link_attempt.status, link_attempt.refunded_minor) == (PaymentStatus.REFUNDED, 4560)
+
+
+def card_start(services, fake, demo, number: str = WATER, *, save: bool = False):  # type: ignore[no-untyped-def]
+    token = link_token(services, demo, number)
+    started = start_link_card_payment(services.uow, fake, services.clock, token=token, save_method=save)
+    return token, started
+
+
+def setup_id_of(fake: FakeGateway, started) -> str:  # type: ignore[no-untyped-def]
+    return started.client_secret.removesuffix("_secret")
+
+
+def test_the_two_step_card_flow_charges_the_set_up_card_once(services, fake, demo) -> None:
+    token, started = card_start(services, fake, demo)
+    fake.browser_sets_up(setup_id_of(fake, started), "pm_browser_card")
+    args = {"token": token, "attempt_id": started.attempt_id, "setup_intent_id": setup_id_of(fake, started)}
+
+    first = charge_link_card(services.uow, fake, services.clock, **args)
+    again = charge_link_card(services.uow, fake, services.clock, **args)
+
+    assert (first.status.status, first.status.invoice_status) == (PaymentStatus.SUCCEEDED, InvoiceStatus.PAID)
+    assert again.status == first.status and first.authentication_client_secret is None
+    assert [p.amount_minor for p in fake.charged] == [4560]
+
+
+def test_three_d_secure_on_the_page_hands_back_a_secret_and_holds_the_amount(services, fake, demo) -> None:
+    fake.methods["pm_browser_card"].behaviour = "authenticate"
+    token, started = card_start(services, fake, demo)
+    fake.browser_sets_up(setup_id_of(fake, started), "pm_browser_card")
+
+    charge = charge_link_card(
+        services.uow,
+        fake,
+        services.clock,
+        token=token,
+        attempt_id=started.attempt_id,
+        setup_intent_id=setup_id_of(fake, started),
+    )
+
+    assert charge.status.status is PaymentStatus.PROCESSING and charge.authentication_client_secret
+    with pytest.raises(PaymentInProgress):  # the voice channel cannot pay the same money meanwhile
+        pay_with_mandate(
+            services.uow,
+            fake,
+            services.clock,
+            customer_id=demo.customer_id,
+            invoice_id=invoice(services, WATER).id,
+            amount_minor=4560,
+            payment_method_id=default_method_id(services, demo.customer_id),
+            idempotency_key="voice",
+        )
+    fake.authenticate(charge.authentication_client_secret.removesuffix("_secret"))
+    status = confirm_link_payment_from_provider(
+        services.uow, fake, services.clock, token=token, attempt_id=started.attempt_id
+    )
+    assert status.invoice_status is InvoiceStatus.PAID
+
+
+def test_a_declined_card_on_the_page_fails_with_its_reason(services, fake, demo) -> None:
+    fake.methods["pm_browser_card"].behaviour = "decline:expired_card"
+    token, started = card_start(services, fake, demo)
+    fake.browser_sets_up(setup_id_of(fake, started), "pm_browser_card")
+
+    charge = charge_link_card(
+        services.uow,
+        fake,
+        services.clock,
+        token=token,
+        attempt_id=started.attempt_id,
+        setup_intent_id=setup_id_of(fake, started),
+    )
+
+    assert (charge.status.status, charge.status.failure_reason) == (PaymentStatus.FAILED, "expired_card")
+    assert invoice(services, WATER).status is InvoiceStatus.OPEN
+
+
+def test_a_bill_paid_by_voice_meanwhile_is_not_charged_again_by_the_page(services, fake, demo) -> None:
+    token, started = card_start(services, fake, demo)
+    fake.browser_sets_up(setup_id_of(fake, started), "pm_browser_card")
+    pay_with_mandate(
+        services.uow,
+        fake,
+        services.clock,
+        customer_id=demo.customer_id,
+        invoice_id=invoice(services, WATER).id,
+        amount_minor=4560,
+        payment_method_id=default_method_id(services, demo.customer_id),
+        idempotency_key="voice",
+    )
+
+    with pytest.raises(LinkNotPayable):
+        charge_link_card(
+            services.uow,
+            fake,
+            services.clock,
+            token=token,
+            attempt_id=started.attempt_id,
+            setup_intent_id=setup_id_of(fake, started),
+        )
+    assert [p.amount_minor for p in fake.charged] == [4560]
+
+
+def test_a_setup_of_another_attempt_is_not_accepted(services, fake, demo) -> None:
+    token, started = card_start(services, fake, demo)
+    _, other = card_start(services, fake, demo, ELECTRICITY)
+    fake.browser_sets_up(setup_id_of(fake, other), "pm_browser_card")
+
+    with pytest.raises(NotFound):
+        charge_link_card(
+            services.uow,
+            fake,
+            services.clock,
+            token=token,
+            attempt_id=started.attempt_id,
+            setup_intent_id=setup_id_of(fake, other),
+        )
+    assert fake.charged == []
