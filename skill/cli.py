@@ -40,8 +40,32 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     for line in summary.invoices:
         print("  " + line)
     print("Stored payment method: Visa ending 4242 (default)")
+    if services.settings.stripe_api_key:  # provision the demo card at the configured provider for real
+        from .services.demo_payments import provision_demo_card
+
+        provision_demo_card(services.uow, services.gateway, services.clock)
     print(f"Demo customer email: {summary.email}")
     return 0
+
+
+def cmd_demo_run(args: argparse.Namespace) -> int:
+    from .demo_run import run_demo
+
+    return run_demo(args.host, args.port)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from .services.reconcile import reconcile_payments
+
+    services = _services(args)
+    older_than = timedelta(minutes=args.older_than_minutes)
+    report = reconcile_payments(services.uow, services.gateway, services.clock, older_than=older_than)
+    print(
+        f"reconcile: {report.checked} checked, {report.settled} settled, {report.failed} failed, "
+        f"{report.still_in_flight} still in flight, {report.unreachable} unreachable; "
+        f"{report.excess_refunded_minor} minor units of excess refunded"
+    )
+    return 4 if report.unreachable else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -68,6 +92,26 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
         f"API key {issued.key_id} for biller {issued.biller_slug}: shown once, only its hash is stored",
         file=sys.stderr,
     )
+    return 0
+
+
+def cmd_oauth_client_create(args: argparse.Namespace) -> int:
+    from .services.oauth_clients import create_client
+
+    services = _services(args)
+    created = create_client(services.uow(), services.clock, vendor_id=args.vendor_id, name=args.name)
+    base = services.settings.public_base_url
+    # The Alexa developer console's Account Linking fields, in its order (docs/account-linking.md).
+    print(f"Authorization URI:        {base}/oauth/authorize")
+    print(f"Access Token URI:         {base}/oauth/token")
+    print(f"Your Client ID:           {created.client_id}")
+    print(f"Your Secret:              {created.client_secret}")
+    print("Authentication Scheme:    HTTP Basic (Recommended)")
+    print(f"Scope:                    {created.scope}")
+    print("Alexa Redirect URLs registered for this client:")
+    for uri in created.redirect_uris:
+        print(f"  {uri}")
+    print("The secret is shown once; only its hash is stored.", file=sys.stderr)
     return 0
 
 
@@ -98,6 +142,12 @@ def _positive(raw: str) -> int:
     return int(raw)
 
 
+def _minutes(raw: str) -> int:
+    if not raw.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number of minutes, got {raw!r}")
+    return int(raw)
+
+
 def _port(raw: str) -> int:
     try:
         port = int(raw)
@@ -119,6 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("seed", help="create the deterministic demo data").set_defaults(func=cmd_demo_seed)
+    demo_run = demo.add_parser("run", help="migrate, seed, start localstripe (unless Stripe is set) and serve")
+    demo_run.add_argument("--host", default="127.0.0.1")
+    demo_run.add_argument("--port", type=_port, default=8000)
+    demo_run.set_defaults(func=cmd_demo_run)
+
+    reconcile = sub.add_parser(
+        "reconcile", help="settle or fail payments stuck in flight (exit 4 if the provider was unreachable)"
+    )
+    reconcile.add_argument("--older-than-minutes", type=_minutes, default=15, metavar="N")
+    reconcile.set_defaults(func=cmd_reconcile)
 
     serve = sub.add_parser("serve", help="run the web service (gunicorn)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -137,6 +197,19 @@ def build_parser() -> argparse.ArgumentParser:
     issue = token.add_parser("issue", help="print a new access token for a customer")
     issue.add_argument("--customer", required=True, metavar="EMAIL")
     issue.set_defaults(func=cmd_token_issue)
+
+    oauth = sub.add_parser("oauth", help="account linking (OAuth 2.0 clients)").add_subparsers(
+        dest="oauth_command", required=True
+    )
+    client = oauth.add_parser("client", help="OAuth clients").add_subparsers(
+        dest="client_command", required=True
+    )
+    client_create = client.add_parser("create", help="register the Alexa skill; prints the console values")
+    client_create.add_argument(
+        "--vendor-id", required=True, help="your Alexa vendor id (it ends the redirect URLs)"
+    )
+    client_create.add_argument("--name", default="Alexa", help="shown on the consent and account pages")
+    client_create.set_defaults(func=cmd_oauth_client_create)
 
     apikey = sub.add_parser("apikey", help="biller API keys").add_subparsers(
         dest="apikey_command", required=True

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 if TYPE_CHECKING:
     from .notifications.settings import NotifySettings
+    from .services.auth_settings import AuthSettings
 
 SUPPORTED_LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL", "sv-SE")
 ALEXA_LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL")
@@ -103,6 +104,7 @@ class Settings:
     token_ttl_days: int = 90
     demo_mode: bool = False
     notify: NotifySettings = field(default_factory=_default_notify)  # NOTIFY_*, TWILIO_*, SMTP_*, MAILBOX_DIR
+    auth: AuthSettings = field(default_factory=lambda: _auth_from_env({}))  # OAUTH_*, LOGIN_*
     api_rate_limit_per_minute: int = 600  # per biller API key, fixed one-minute windows
     webhooks_allow_insecure: bool = False  # http:// and loopback/private webhook URLs (local development only)
 
@@ -135,6 +137,7 @@ class Settings:
             token_ttl_days=_int(env, "ACCESS_TOKEN_TTL_DAYS", 90),
             demo_mode=_bool(env, "BILLPAY_DEMO", False),
             notify=_notify_from_env(env),
+            auth=_auth_from_env(env),
             api_rate_limit_per_minute=_int(env, "API_RATE_LIMIT_PER_MINUTE", 600),
             webhooks_allow_insecure=_bool(env, "WEBHOOKS_ALLOW_INSECURE_URLS", False),
         )
@@ -151,3 +154,9 @@ def _notify_from_env(env: Mapping[str, str]) -> NotifySettings:
     from .notifications.settings import NotifySettings
 
     return NotifySettings.from_env(env)
+
+
+def _auth_from_env(env: Mapping[str, str]) -> AuthSettings:
+    from .services.auth_settings import AuthSettings
+
+    return AuthSettings.from_env(env)

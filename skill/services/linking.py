@@ -12,6 +12,8 @@ from ..domain.errors import NotFound
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
 
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
 
 def hash_token(token: str) -> str:
     # Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force.
@@ -27,6 +29,8 @@ class LinkedCustomer:
     mobile: str | None
     has_voice_pin: bool
     voice_pin_locked: bool
+    always_ask_pin: bool = False  # the account page's "always ask for my PIN"
+    require_recognized_speaker: bool = False  # voice payments only when Alexa sends a personId
 
 
 def issue_token(
@@ -73,6 +77,9 @@ def resolve_access_token(uow: UnitOfWork, token: str | None, clock: Clock) -> Li
         customer = uow.customers.get(row.customer_id)
         if customer is None:
             return None
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+            row.last_used_at = now  # shown on the account page; written at most every few minutes per token
+            uow.commit()
         return LinkedCustomer(
             customer_id=customer.id,
             name=customer.name,
@@ -81,4 +88,6 @@ def resolve_access_token(uow: UnitOfWork, token: str | None, clock: Clock) -> Li
             mobile=customer.mobile,
             has_voice_pin=customer.voice_pin_hash is not None,
             voice_pin_locked=customer.voice_pin_locked_at is not None,
+            always_ask_pin=customer.always_ask_pin,
+            require_recognized_speaker=customer.require_recognized_speaker,
         )

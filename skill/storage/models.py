@@ -393,6 +393,7 @@ class LoginChallenge(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    subject_hash: Mapped[str] = mapped_column(String(64))  # the identifier typed, for its rate window
     channel: Mapped[str] = mapped_column(String(16))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime]

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import api_repositories as api_repos
+from . import auth_repositories as auth_repos
 from . import repositories as repos
 
 
@@ -35,6 +36,12 @@ class UnitOfWork:
         self.idempotency = api_repos.IdempotencyRepository(self.session)
         self.webhooks = api_repos.WebhookEndpointRepository(self.session)
         self.biller_invoices = api_repos.BillerInvoiceRepository(self.session)
+        self.oauth_clients = auth_repos.OAuthClientRepository(self.session)
+        self.auth_codes = auth_repos.AuthorizationCodeRepository(self.session)
+        self.linked_tokens = auth_repos.LinkedTokenRepository(self.session)
+        self.customer_lookup = auth_repos.CustomerLookupRepository(self.session)
+        self.login_challenges = auth_repos.LoginChallengeRepository(self.session)
+        self.login_rates = auth_repos.LoginRateRepository(self.session)
         return self
 
     def __exit__(

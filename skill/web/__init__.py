@@ -32,6 +32,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(stripe_webhooks_bp)
     app.register_blueprint(alexa_bp)
     app.register_blueprint(api_bp)
+    from .account_views import bp as account_bp
+    from .login_views import bp as login_bp
+    from .oauth_views import init_oauth
+
+    app.register_blueprint(login_bp)
+    app.register_blueprint(account_bp)
+    init_oauth(app, services)  # /oauth/authorize, /oauth/token, /oauth/revoke (Authlib)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

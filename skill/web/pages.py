@@ -31,6 +31,8 @@ def page_strings(language: str) -> dict[str, str]:
     """The strings of one language file (en, de, nl, sv), loaded once per process."""
     path = LOCALES_DIR / f"{language}.json"
     strings: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    for area in sorted(LOCALES_DIR.glob(f"*/{language}.json")):  # areas keep their own files (auth/, ...)
+        strings.update(json.loads(area.read_text(encoding="utf-8")))
     return strings
 
 

@@ -1,0 +1,109 @@
+"""/account: linked devices (unlink), the voice PIN (set or reset, which lifts a lock), voice choices, password."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, current_app, redirect, request
+from flask.typing import ResponseReturnValue
+
+from ..bootstrap import Services
+from ..domain.errors import InvalidInput
+from ..services import account
+from ..services.voice_pin import set_voice_pin
+from .pages import choose_locale, render_page
+from .security import signed_in_customer
+
+bp = Blueprint("account", __name__)
+
+# Notices the page can show after a change (?done=...); anything else is ignored.
+NOTICES = ("pin_saved", "voice_saved", "password_saved", "unlinked", "already_unlinked")
+
+
+def _services() -> Services:
+    services: Services = current_app.config["SERVICES"]
+    return services
+
+
+def _show(customer_id: int, status: int = 200, error: str | None = None) -> ResponseReturnValue:
+    services = _services()
+    view = account.account_overview(services.uow(), customer_id, services.clock)
+    done = request.args.get("done")
+    return render_page(
+        "auth/account.html",
+        choose_locale(view.locale),
+        status,
+        account=view,
+        notice=done if done in NOTICES else None,
+        error=error,
+    )
+
+
+def _signed_in(change: Callable[[Services, int], str]) -> ResponseReturnValue:
+    """Run a change for the signed-in customer, then show the page again (Post/Redirect/Get)."""
+    customer_id = signed_in_customer()
+    if customer_id is None:
+        return redirect("/login?next=/account", 303)
+    try:
+        done = change(_services(), customer_id)
+    except InvalidInput as refused:
+        return _show(customer_id, 400, error=f"account.invalid_{refused.details.get('field', 'input')}")
+    return redirect(f"/account?done={done}", 303)
+
+
+@bp.get("/account")
+def show() -> ResponseReturnValue:
+    customer_id = signed_in_customer()
+    if customer_id is None:
+        return redirect("/login?next=/account", 303)
+    return _show(customer_id)
+
+
+@bp.post("/account/unlink")
+def unlink() -> ResponseReturnValue:
+    def change(services: Services, customer_id: int) -> str:
+        key = request.form.get("device", "")
+        unlinked = account.unlink_device(services.uow(), customer_id, key, services.clock)
+        return "unlinked" if unlinked else "already_unlinked"
+
+    return _signed_in(change)
+
+
+@bp.post("/account/pin")
+def pin() -> ResponseReturnValue:
+    def change(services: Services, customer_id: int) -> str:
+        new, confirm = request.form.get("pin", ""), request.form.get("pin_confirm", "")
+        if new != confirm:
+            raise InvalidInput("the two PINs differ", field="pin_confirm")
+        set_voice_pin(services.uow(), customer_id, new, services.clock)
+        return "pin_saved"
+
+    return _signed_in(change)
+
+
+@bp.post("/account/voice")
+def voice() -> ResponseReturnValue:
+    def change(services: Services, customer_id: int) -> str:
+        account.set_voice_preferences(
+            services.uow(),
+            customer_id,
+            always_ask_pin=request.form.get("always_ask_pin") == "on",
+            require_recognized_speaker=request.form.get("require_recognized_speaker") == "on",
+        )
+        return "voice_saved"
+
+    return _signed_in(change)
+
+
+@bp.post("/account/password")
+def password() -> ResponseReturnValue:
+    def change(services: Services, customer_id: int) -> str:
+        account.set_password(
+            services.uow(),
+            customer_id,
+            request.form.get("password", ""),
+            request.form.get("password_confirm", ""),
+        )
+        return "password_saved"
+
+    return _signed_in(change)

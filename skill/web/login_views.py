@@ -1,0 +1,159 @@
+"""Signing in on the web: a one-time code by email or SMS, or a password. Mobile-friendly, no pop-ups.
+
+Every refusal reads the same whether or not the account exists (no account enumeration).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, request, session
+from flask.typing import ResponseReturnValue
+
+from ..bootstrap import Services
+from ..domain.errors import DomainError
+from ..services.account import customer_locale
+from ..services.login_throttle import TooManyAttempts
+from ..services.web_login import LoginRefused, password_login, start_code_login, verify_code
+from .pages import choose_locale, render_page
+from .security import sign_in, sign_out, signed_in_customer
+
+bp = Blueprint("login", __name__)
+
+_CHALLENGE = "login_challenge"
+_NEXT = "login_next"
+_CHANNELS = ("email", "sms")
+
+
+def _services() -> Services:
+    from flask import current_app
+
+    services: Services = current_app.config["SERVICES"]
+    return services
+
+
+def safe_next(raw: str | None) -> str:
+    """Only our own pages: the authorization request being completed, or the account page (no open redirect)."""
+    if not raw or not raw.startswith("/") or raw.startswith(("//", "/\\")):
+        return "/account"
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc or parts.path not in ("/oauth/authorize", "/account"):
+        return "/account"
+    return raw
+
+
+def page_locale() -> str:
+    customer = signed_in_customer()
+    return choose_locale(customer_locale(_services().uow(), customer) if customer else None)
+
+
+def _ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _page(template: str, status: int = 200, **context: object) -> ResponseReturnValue:
+    auth = _services().settings.auth
+    return render_page(
+        template,
+        page_locale(),
+        status,
+        window_minutes=auth.login_window_minutes,
+        code_minutes=auth.login_code_ttl_minutes,
+        **context,
+    )
+
+
+def _refusal(error: DomainError) -> str:
+    return "login.too_many" if isinstance(error, TooManyAttempts) else "login.refused"
+
+
+@bp.get("/login")
+def login_form() -> ResponseReturnValue:
+    next_url = safe_next(request.args.get("next"))
+    return _page("auth/login.html", next_url=next_url, error=None, identifier="")
+
+
+@bp.post("/login")
+def send_code() -> ResponseReturnValue:
+    services = _services()
+    next_url = safe_next(request.form.get("next"))
+    identifier = request.form.get("identifier", "")
+    channel = request.form.get("channel", "email")
+    locale = page_locale()
+    try:
+        started = start_code_login(
+            services.uow(),
+            services.clock,
+            services.settings,
+            identifier=identifier,
+            channel=channel if channel in _CHANNELS else "email",
+            ip=_ip(),
+            locale=locale,
+        )
+    except TooManyAttempts as error:
+        return _page("auth/login.html", 429, next_url=next_url, error=_refusal(error), identifier=identifier)
+    session[_CHALLENGE] = started.challenge_token
+    session[_NEXT] = next_url
+    return redirect("/login/code", 303)
+
+
+@bp.get("/login/code")
+def code_form() -> ResponseReturnValue:
+    if _CHALLENGE not in session:
+        return redirect("/login", 303)
+    return _page("auth/code.html", error=None, next_url=safe_next(session.get(_NEXT)))
+
+
+@bp.post("/login/code")
+def check_code() -> ResponseReturnValue:
+    services = _services()
+    try:
+        customer_id = verify_code(
+            services.uow(),
+            services.clock,
+            services.settings,
+            challenge_token=session.get(_CHALLENGE),
+            code=request.form.get("code", ""),
+            ip=_ip(),
+        )
+    except (LoginRefused, TooManyAttempts) as error:
+        status = 429 if isinstance(error, TooManyAttempts) else 400
+        return _page("auth/code.html", status, error=_refusal(error), next_url=safe_next(session.get(_NEXT)))
+    next_url = safe_next(session.get(_NEXT))
+    sign_in(customer_id)
+    return redirect(next_url, 303)
+
+
+@bp.get("/login/password")
+def password_form() -> ResponseReturnValue:
+    next_url = safe_next(request.args.get("next"))
+    return _page("auth/password.html", next_url=next_url, error=None, identifier="")
+
+
+@bp.post("/login/password")
+def check_password() -> ResponseReturnValue:
+    services = _services()
+    next_url = safe_next(request.form.get("next"))
+    identifier = request.form.get("identifier", "")
+    try:
+        customer_id = password_login(
+            services.uow(),
+            services.clock,
+            services.settings,
+            identifier=identifier,
+            password=request.form.get("password", ""),
+            ip=_ip(),
+        )
+    except (LoginRefused, TooManyAttempts) as error:
+        status = 429 if isinstance(error, TooManyAttempts) else 400
+        return _page(
+            "auth/password.html", status, next_url=next_url, error=_refusal(error), identifier=identifier
+        )
+    sign_in(customer_id)
+    return redirect(next_url, 303)
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    sign_out()
+    return redirect("/login", 303)
