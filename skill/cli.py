@@ -169,7 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("seed", help="create the deterministic demo data").set_defaults(func=cmd_demo_seed)
-    demo_run = demo.add_parser("run", help="migrate, seed, start localstripe (unless Stripe is set) and serve")
+    demo_run = demo.add_parser(
+        "run", help="migrate, seed, start localstripe (unless Stripe is set) and serve"
+    )
     demo_run.add_argument("--host", default="127.0.0.1")
     demo_run.add_argument("--port", type=_port, default=8000)
     demo_run.set_defaults(func=cmd_demo_run)

@@ -37,6 +37,7 @@ class Turn:
             session = manager.session_attributes = {}
         self.session: dict[str, Any] = session
         self.conv = Conversation.load(self.session)
+        self._asked_last_turn = self.conv.pending
 
     @cached_property
     def customer(self) -> LinkedCustomer | None:
@@ -91,6 +92,9 @@ class Turn:
         card: tuple[str, str] | None = None,
     ) -> Response:
         """Build the response and persist the conversation state into the session."""
+        if self.conv.pending is self._asked_last_turn:
+            # A question stands for one turn only: a "yes" after any other answer must not confirm it.
+            self.conv.pending = None
         self.conv.save(self.session)
         builder = self.hi.response_builder.speak(speech)
         if reprompt:

@@ -1,0 +1,46 @@
+"""A question the skill asked stands for one turn: a "yes" after any other answer confirms nothing."""
+
+from __future__ import annotations
+
+from skill.bootstrap import Services
+from tests.alexa.driver import AlexaClient, slot
+from tests.support.fake_gateway import FakeGateway
+from tests.support.payments import attempts, invoice, outbox
+
+
+def test_yes_after_another_answer_does_not_confirm_the_payment(
+    alexa: AlexaClient, services: Services, gateway: FakeGateway
+) -> None:
+    alexa.intent("PayBillIntent", slot("billType", "electricity", "electricity"))
+    assert alexa.speech.endswith("Shall I go ahead?")
+    alexa.intent("PaymentStatusIntent")  # "Yes, your payment of €30.00 to Lumen Mobile ... went through."
+    alexa.intent("AMAZON.YesIntent")
+    assert "not sure what you're saying yes to" in alexa.speech
+    assert gateway.charged == []
+    assert attempts(services, invoice(services, "NWE-2026-11").id) == []
+
+
+def test_yes_after_another_answer_sends_no_link(alexa: AlexaClient, services: Services) -> None:
+    alexa.intent("ListBillsIntent", slot("billType", "water", "water"))
+    assert alexa.speech.endswith("Would you like to pay it?")
+    alexa.intent("PaymentHistoryIntent")
+    alexa.intent("AMAZON.YesIntent")
+    assert "not sure what you're saying yes to" in alexa.speech
+    assert outbox(services, "payment_request") == []
+
+
+def test_the_launch_question_is_gone_after_another_answer(alexa: AlexaClient) -> None:
+    alexa.launch()
+    assert alexa.speech.endswith("Would you like to hear them or pay one?")
+    alexa.intent("PayBillIntent", slot("billType", "gas", "gas"))
+    assert alexa.speech.startswith("I couldn't find an open bill like that.")
+    alexa.intent("AMAZON.YesIntent")
+    assert "not sure what you're saying yes to" in alexa.speech
+
+
+def test_a_question_asked_again_still_stands(alexa: AlexaClient, gateway: FakeGateway) -> None:
+    alexa.intent("PayBillIntent", slot("billType", "electricity", "electricity"))
+    alexa.intent("PayBillIntent", slot("billType", "electricity", "electricity"))
+    alexa.intent("AMAZON.YesIntent")
+    assert alexa.speech.startswith("Done. You paid €94.30 to Northwind Energy.")
+    assert [p.amount_minor for p in gateway.charged] == [9430]
