@@ -1,0 +1,77 @@
+"""`billpay demo run`: migrate, seed once, start localstripe unless Stripe is configured, provision the card, serve.
+
+Ctrl-C stops the web server and the localstripe child together.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from .bootstrap import Services, bootstrap
+from .config import Settings
+from .payments.localstripe_process import API_KEY, LocalStripe, start_localstripe
+
+
+def run_demo(host: str, port: int, *, serve: Callable[[str, int], None] | None = None) -> int:
+    settings = Settings.from_env()
+    if (path := settings.sqlite_path()) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    _prepare_database(settings)
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a comparison)
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{reachable}:{port}")
+    localstripe: LocalStripe | None = None
+    if not (settings.stripe_api_key or settings.stripe_api_base):
+        localstripe = start_localstripe(
+            Path(os.environ.get("BILLPAY_VAR_DIR", "var")).resolve() / "localstripe"
+        )
+        secret = "whsec_" + secrets.token_hex(16)
+        os.environ.update(
+            STRIPE_API_BASE=localstripe.base_url, STRIPE_API_KEY=API_KEY, STRIPE_WEBHOOK_SECRET=secret
+        )
+        localstripe.register_webhook("billpay-demo", f"http://{reachable}:{port}/webhooks/stripe", secret)
+    try:
+        services = bootstrap(Settings.from_env())
+        try:
+            _provision(services, fresh_provider=localstripe is not None)
+        finally:
+            services.dispose()
+        print(f"billpay demo: http://{reachable}:{port}  (Ctrl-C stops everything)", flush=True)
+        if localstripe is not None:
+            print(f"localstripe: {localstripe.base_url}  (webhooks to /webhooks/stripe)", flush=True)
+        (serve or _gunicorn)(host, port)
+    finally:
+        if localstripe is not None:
+            localstripe.stop()
+    return 0
+
+
+def _prepare_database(settings: Settings) -> None:
+    from .services.demo import DEMO_EMAIL, seed_demo
+    from .storage.migrate import upgrade
+
+    services = bootstrap(settings)
+    try:
+        upgrade(services.engine)
+        with services.uow() as uow:
+            seeded = uow.customers.by_email(DEMO_EMAIL) is not None
+        if not seeded:
+            seed_demo(services.uow, services.clock)
+    finally:
+        services.dispose()
+
+
+def _provision(services: Services, *, fresh_provider: bool) -> None:
+    from .services.demo_payments import provision_demo_card
+
+    label = provision_demo_card(services.uow, services.gateway, services.clock, force=fresh_provider)
+    if label:
+        print(f"demo card provisioned at the provider: {label}", flush=True)
+
+
+def _gunicorn(host: str, port: int) -> None:
+    from .web.server import serve
+
+    serve(host, port, workers=2)
