@@ -86,7 +86,10 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
     from .services.api_keys import issue_api_key
 
     services = _services(args)
-    issued = issue_api_key(services.uow(), args.biller, services.clock, label=args.label)
+    try:
+        issued = issue_api_key(services.uow(), args.biller, services.clock, label=args.label)
+    finally:
+        services.dispose()
     print(issued.key)
     print(
         f"API key {issued.key_id} for biller {issued.biller_slug}: shown once, only its hash is stored",
