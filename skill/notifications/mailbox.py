@@ -40,9 +40,10 @@ class MailboxSender:
     def _sms(self, message: OutgoingMessage) -> EmailMessage:
         text = render(message.kind, message.locale, message.payload).sms
         mail = EmailMessage()
-        mail["Subject"] = f"SMS ({len(text)} characters)"
-        mail["From"] = "billpay SMS"
-        mail["To"] = f"sms:{message.recipient}"
+        mail["Subject"] = f"SMS to {message.recipient} ({len(text)} characters)"
+        mail["From"] = "billpay SMS <sms@billpay.invalid>"
+        mail["To"] = "sms@billpay.invalid"  # a phone number is no address; it is in X-Billpay-To
+        mail["X-Billpay-To"] = message.recipient
         mail["Date"] = formatdate(localtime=False)
         mail["Message-ID"] = message_id(message.id, self._from)
         mail["X-Billpay-Outbox-Id"] = str(message.id)

@@ -8,6 +8,7 @@ import threading
 from collections import Counter
 from collections.abc import Mapping
 from types import FrameType
+from typing import Any
 
 from ..bootstrap import Services
 from .channels import build_senders, describe
@@ -32,7 +33,7 @@ def run_workers(
     if senders is None:
         senders = build_senders(services.settings, extra={"webhook": WebhookSender.for_services(services)})
     stop = threading.Event()
-    _stop_on_signals(stop)
+    previous = _stop_on_signals(stop)
     workers = [
         OutboxWorker(services.uow, senders, services.clock, services.settings.notify)
         for _ in range(concurrency)
@@ -47,21 +48,24 @@ def run_workers(
             totals.update(outcomes)
 
     threads = [threading.Thread(target=work, args=(w,), name=f"outbox-{i}") for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     log.info("worker stopped: %s", dict(totals))
     return totals
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
-    """Finish the message in hand, give back the rest of the batch, exit."""
+def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
+    """Finish the message in hand, give back the rest of the batch, exit. Returns the handlers it replaced."""
     if threading.current_thread() is not threading.main_thread():
-        return
+        return {}
 
     def handler(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    return {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}

@@ -7,6 +7,7 @@ message up (`find_sent`) instead of sending it again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,6 +20,11 @@ from .settings import NotifySettings
 # Refused before any message was made (credentials, rate limit, overload): retry later, never give up the message.
 _TRANSIENT_STATUSES = {401, 403, 408, 429, 503}
 _LOOKUP_LIMIT = 100  # newest first; an unknown outcome is reconciled within minutes of the send
+
+
+# The twilio client logs every request's parameters (phone numbers, bodies with links) at INFO: never let it.
+_QUIET = logging.getLogger("skill.notifications.sms.twilio_http")
+_QUIET.setLevel(logging.WARNING)
 
 
 class TwilioSender:
@@ -34,7 +40,7 @@ class TwilioSender:
         self._client = Client(
             settings.twilio_account_sid,
             settings.twilio_auth_token,
-            http_client=http_client or TwilioHttpClient(timeout=settings.send_timeout_seconds),
+            http_client=http_client or TwilioHttpClient(timeout=settings.send_timeout_seconds, logger=_QUIET),
             # Settings come from skill.config only: keep the client from reading TWILIO_EDGE/REGION itself,
             # which would rewrite the host name below.
             environment={"TWILIO_EDGE": "", "TWILIO_REGION": ""},

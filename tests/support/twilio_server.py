@@ -201,7 +201,9 @@ class RunningTwilioServer:
     def __enter__(self) -> TwilioServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="twilio-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="twilio-server", daemon=True
+        )
         self._thread.start()
         self.state.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         return self.state
