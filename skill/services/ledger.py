@@ -166,6 +166,9 @@ def record_payment(
     if not idempotency_key:
         raise InvalidInput("idempotency key is required", field="idempotency_key")
     with uow:
+        # Look the key up only under the invoice lock: concurrent replays of one key queue on the lock and
+        # the later ones see the first one's attempt, instead of all inserting it (a unique violation).
+        invoice = _lock_invoice(uow, invoice_id)
         existing = uow.attempts.by_key(idempotency_key)
         if existing is not None:
             if (existing.invoice_id, existing.amount_minor, existing.currency) != (
@@ -174,12 +177,9 @@ def record_payment(
                 currency,
             ):
                 raise InvalidInput("idempotency key reused for a different payment", field="idempotency_key")
-            invoice = uow.invoices.get(invoice_id)
-            assert invoice is not None
             return SettlementResult(
                 invoice_id, existing.id, invoice.status, invoice.amount_paid_minor, 0, False
             )
-        invoice = _lock_invoice(uow, invoice_id)
         _same_currency(invoice, currency)
         check_can_record(invoice.status)
         now = clock.now()

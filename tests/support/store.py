@@ -31,6 +31,14 @@ def database_snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @contextmanager
+def nothing_written(engine: Engine) -> Iterator[None]:
+    """Assert that the block leaves every table exactly as it was (use around a refused call)."""
+    before = database_snapshot(engine)
+    yield
+    assert database_snapshot(engine) == before, "the refused call wrote to the database"
+
+
+@contextmanager
 def empty_database(tmp_path: Path) -> Iterator[str]:
     """A database with no tables at all: a new SQLite file, or a new PostgreSQL database dropped afterwards."""
     if not ON_POSTGRES:
