@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .bootstrap import Services, bootstrap
 from .config import Settings
+from .notifications.demo_worker import start_demo_worker, stop_demo_worker
 from .payments.localstripe_process import API_KEY, LocalStripe, start_localstripe
 
 
@@ -32,17 +33,21 @@ def run_demo(host: str, port: int, *, serve: Callable[[str, int], None] | None =
             STRIPE_API_BASE=localstripe.base_url, STRIPE_API_KEY=API_KEY, STRIPE_WEBHOOK_SECRET=secret
         )
         localstripe.register_webhook("billpay-demo", f"http://{reachable}:{port}/webhooks/stripe", secret)
+    worker = None
     try:
         services = bootstrap(Settings.from_env())
         try:
             _provision(services, fresh_provider=localstripe is not None)
         finally:
             services.dispose()
+        worker = start_demo_worker(services.settings)  # payment links and receipts land in var/mailbox/
         print(f"billpay demo: http://{reachable}:{port}  (Ctrl-C stops everything)", flush=True)
         if localstripe is not None:
             print(f"localstripe: {localstripe.base_url}  (webhooks to /webhooks/stripe)", flush=True)
         (serve or _gunicorn)(host, port)
     finally:
+        if worker is not None:
+            stop_demo_worker(worker)
         if localstripe is not None:
             localstripe.stop()
     return 0
