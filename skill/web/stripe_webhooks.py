@@ -8,11 +8,13 @@ from flask.typing import ResponseReturnValue
 from ..config import ConfigError
 from ..payments.gateway import GatewayError, InvalidSignature
 from ..services.stripe_events import handle_stripe_event
+from .security import csrf_exempt
 
 bp = Blueprint("stripe_webhooks", __name__)
 
 
 @bp.post("/webhooks/stripe")
+@csrf_exempt  # a machine without our cookie; the signature below is what authenticates it
 def stripe_webhook() -> ResponseReturnValue:
     services = current_app.config["SERVICES"]
     try:
