@@ -174,7 +174,7 @@ def _add_pair(
     scope: str,
     tokens: NewTokens,
 ) -> None:
-    common = {
+    common: dict[str, object] = {
         "customer_id": customer_id,
         "client_id": client_id,
         "family_id": family_id,
@@ -183,24 +183,24 @@ def _add_pair(
         "created_at": now,
     }
     rows = [
-        m.LinkedAccountToken(
-            token_hash=hash_token(tokens.access_token),
-            kind="access",
-            expires_at=now + tokens.access_ttl,
+        {
             **common,
-        )
+            "token_hash": hash_token(tokens.access_token),
+            "kind": "access",
+            "expires_at": now + tokens.access_ttl,
+        }
     ]
     if tokens.refresh_token is not None:
+        refresh_expiry = now + tokens.refresh_ttl
         rows.append(
-            m.LinkedAccountToken(
-                token_hash=hash_token(tokens.refresh_token),
-                kind="refresh",
-                expires_at=now + tokens.refresh_ttl,
+            {
                 **common,
-            )
+                "token_hash": hash_token(tokens.refresh_token),
+                "kind": "refresh",
+                "expires_at": refresh_expiry,
+            }
         )
-    for row in rows:
-        uow.linked_tokens.add(row)
+    uow.linked_tokens.add_all(rows)
 
 
 def find_token(uow: UnitOfWork, token: str | None) -> TokenRef | None:

@@ -101,9 +101,14 @@ def start_code_login(
                 payload={"code": code, "ttl_minutes": settings.auth.login_code_ttl_minutes},
                 now=now,
                 customer_id=customer.id,
+                dedupe_key=_message_key(token),
             )
         uow.commit()
     return LoginStarted(token)
+
+
+def _message_key(challenge_token: str) -> str:
+    return f"otp:{hash_token(challenge_token)}"
 
 
 def _destination(customer: m.Customer | None, channel: str) -> tuple[str, str] | None:
@@ -145,6 +150,9 @@ def verify_code(
             raise LoginRefused("the code is wrong or has expired")
         row.used_at = now
         customer_id = row.customer_id
+        message = uow.outbox.by_dedupe_key(_message_key(challenge_token or ""))
+        if message is not None:  # the outbox kept the code only to deliver it; once used it is forgotten
+            message.payload = {**message.payload, "code": "------"}
         uow.commit()
         return customer_id
 

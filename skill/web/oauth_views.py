@@ -6,17 +6,17 @@ A request whose client or redirect URI we do not know gets an error page, never 
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, Flask, current_app, redirect, request
+from flask import Blueprint, Flask, Response, current_app, make_response, redirect, request
 from flask.typing import ResponseReturnValue
 
 from ..bootstrap import Services
 from .login_views import page_locale
 from .oauth_server import BillpayAuthorizationServer
 from .pages import render_page
-from .security import csrf_exempt, signed_in_customer
+from .security import content_security_policy, csp_nonce, csrf_exempt, signed_in_customer
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 _EXTENSION = "billpay_oauth"
@@ -52,7 +52,24 @@ def authorize() -> ResponseReturnValue:
     if customer is None:
         return _login_redirect()
     client_name = grant.client.view.name
-    return render_page("auth/consent.html", page_locale(), client_name=client_name, action=request.full_path)
+    page = make_response(
+        render_page("auth/consent.html", page_locale(), client_name=client_name, action=request.full_path)
+    )
+    _allow_form_target(page, grant.redirect_uri)
+    return page
+
+
+def _allow_form_target(page: Response, redirect_uri: str) -> None:
+    """Chromium applies form-action to the redirect that follows a form post: let the consent form reach Alexa.
+
+    https://www.w3.org/TR/CSP3/#directive-form-action
+    """
+    parts = urlsplit(redirect_uri)
+    settings = current_app.config["SERVICES"].settings
+    policy = content_security_policy(settings).replace("{nonce}", csp_nonce())
+    page.headers["Content-Security-Policy"] = policy.replace(
+        "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
+    )
 
 
 @bp.post("/authorize")
