@@ -120,7 +120,17 @@ def charge_link_card(
     except GatewayError:
         log.warning("provider unreachable charging link attempt %s; left for reconcile", attempt_id)
         return LinkCharge(link_payment_status(uow_factory, clock, token=token, attempt_id=attempt_id))
-    record_charge(uow_factory, gateway, clock, attempt_id, currency, result)
+    record_charge(
+        uow_factory,
+        gateway,
+        clock,
+        attempt_id,
+        currency,
+        result,
+        payment_method=setup.payment_method,
+        customer=setup.customer,
+        metadata={**metadata, "billpay_save_method": save},
+    )
     status = link_payment_status(uow_factory, clock, token=token, attempt_id=attempt_id)
     return LinkCharge(status, result.client_secret if result.status == "requires_action" else None)
 

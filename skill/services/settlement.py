@@ -189,11 +189,28 @@ def record_charge(
     attempt_id: int,
     currency: str,
     result: ChargeResult,
+    *,
+    payment_method: str | None = None,
+    customer: str | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> Applied:
-    """Store the provider's answer to a charge we made (settling, with the receipt, when it succeeded)."""
+    """Store the provider's answer to a charge we made (settling, with the receipt, when it succeeded).
+
+    payment_method, customer and metadata (what we sent with the charge) let follow_up keep the card when
+    the customer asked to save it (billpay_save_method=1).
+    """
     state = _CHARGE_STATES[result.status]
     # A refusal before any intent existed has no reference: the attempt just fails.
-    info = PaymentInfo(result.provider_reference or "", state, 0, currency, failure_code=result.failure_code)
+    info = PaymentInfo(
+        result.provider_reference or "",
+        state,
+        0,
+        currency,
+        failure_code=result.failure_code,
+        payment_method=payment_method,
+        customer=customer,
+        metadata=dict(metadata or {}),
+    )
     return apply_payment(uow_factory, gateway, clock, attempt_id, info)
 
 

@@ -26,12 +26,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from .alexa_endpoint import bp as alexa_bp
     from .api import bp as api_bp
     from .health import bp as health_bp
+    from .pay import bp as pay_bp
     from .stripe_webhooks import bp as stripe_webhooks_bp
+    from .wallet import bp as wallet_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(stripe_webhooks_bp)
     app.register_blueprint(alexa_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(pay_bp)
+    app.register_blueprint(wallet_bp)
     from .account_views import bp as account_bp
     from .login_views import bp as login_bp
     from .oauth_views import init_oauth

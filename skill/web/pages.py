@@ -17,7 +17,9 @@ from flask import current_app, render_template, request
 from markupsafe import Markup, escape
 
 from ..config import SUPPORTED_LOCALES
+from ..domain.model import MethodKind
 from ..domain.money import format_money
+from ..services.payments import MethodView
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 # Accept-Language tags we match, each mapped to the locale we render: full tags first, then bare languages.
@@ -62,8 +64,15 @@ class PageText:
             raise KeyError(f"missing page string {key!r} for {self.lang}") from None
         return escape(text).format(**values)  # Markup.format escapes every value
 
-    def plain(self, key: str, **values: Any) -> str:
-        return str(self._strings[key]).format(**values)
+    def has(self, key: str) -> bool:
+        return key in self._strings
+
+    def method_label(self, method: MethodView) -> str:
+        """ "Visa ending 4242" / "IBAN ending 3000" in the page's language."""
+        if method.kind is MethodKind.SEPA_DEBIT:
+            return str(self("wallet.iban_label", last4=method.last4))
+        brand = (method.brand or "card").replace("_", " ").title()
+        return str(self("wallet.card_label", brand=brand, last4=method.last4))
 
     def money(self, amount_minor: int, currency: str) -> str:
         return format_money(amount_minor, currency, self.locale)

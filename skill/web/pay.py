@@ -1,0 +1,204 @@
+"""GET /pay/<token> and its steps: the payment-link page. The token is a secret: never log these paths.
+
+The page pays through Stripe.js (docs/adr/0002-payment-page.md): cards by SetupIntent then a server-side
+charge, SEPA and iDEAL by a PaymentIntent the browser confirms. The bill is marked paid on the provider's word.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from ..bootstrap import Services
+from ..config import ConfigError
+from ..domain.errors import DomainError, NotFound
+from ..payments.gateway import BrowserConfig, GatewayError
+from ..services.link_card_payments import charge_link_card, start_link_card_payment
+from ..services.link_payments import (
+    confirm_link_payment_from_provider,
+    link_payment_status,
+    start_link_payment,
+)
+from ..services.pay_page import PayPage, bill_status, link_customer, open_pay_page
+from .amounts import parse_amount
+from .pages import PageText, choose_locale, render_message, render_page
+from .security import sign_in
+
+bp = Blueprint("pay", __name__)
+
+_MESSAGE_FOR_STATE = {
+    "paid": ("link_paid", 200),
+    "expired": ("link_expired", 410),
+    "void": ("link_void", 410),
+}
+
+
+def _services() -> Services:
+    services: Services = current_app.config["SERVICES"]
+    return services
+
+
+def _browser_config() -> BrowserConfig | None:
+    try:
+        config: BrowserConfig = _services().gateway.browser_config()
+    except ConfigError:
+        return None
+    return config if config.publishable_key else None
+
+
+@bp.get("/pay/<token>")
+def pay_page(token: str) -> ResponseReturnValue:
+    services = _services()
+    try:
+        page = open_pay_page(services.uow, services.clock, token=token)
+    except NotFound:
+        return render_message(choose_locale(), "link_unknown", 404)
+    locale = choose_locale(page.customer_locale)
+    if page.state != "payable":
+        key, status = _MESSAGE_FOR_STATE.get(page.state, ("link_disputed", 200))
+        return render_message(locale, key, status, bill=page)
+    return render_page("pay.html", locale, page=page, token=token, browser=_browser_config())
+
+
+@bp.get("/pay/<token>/status")
+def pay_status(token: str) -> ResponseReturnValue:
+    services = _services()
+    try:
+        status = bill_status(services.uow, services.clock, token=token)
+        attempt = request.args.get("attempt", type=int)
+        payment = (
+            link_payment_status(services.uow, services.clock, token=token, attempt_id=attempt)
+            if attempt
+            else None
+        )
+    except NotFound:
+        return jsonify({"error": "not_found"}), 404
+    body: dict[str, Any] = {
+        "invoice_status": str(status.invoice_status),
+        "amount_paid_minor": status.amount_paid_minor,
+        "remaining_minor": status.remaining_minor,
+        "currency": status.currency,
+    }
+    if payment is not None:
+        body["payment"] = {"status": str(payment.status), "finished": payment.finished}
+    return jsonify(body)
+
+
+@bp.post("/pay/<token>/start")
+def pay_start(token: str) -> ResponseReturnValue:
+    services, form = _services(), request.get_json(silent=True) or {}
+    method, save = str(form.get("method", "card")), form.get("save") is True
+    try:
+        amount = parse_amount(form.get("amount"), form.get("currency"), choose_locale(form.get("locale")))
+        if method == "card":
+            start = start_link_card_payment(
+                services.uow,
+                services.gateway,
+                services.clock,
+                token=token,
+                amount_minor=amount,
+                save_method=save,
+            )
+        else:
+            start = start_link_payment(
+                services.uow,
+                services.gateway,
+                services.clock,
+                token=token,
+                amount_minor=amount,
+                save_method=save,
+            )
+    except (DomainError, GatewayError, ConfigError) as exc:
+        return _refusal(exc, form)
+    return jsonify({"attempt_id": start.attempt_id, "client_secret": start.client_secret, "method": method})
+
+
+@bp.post("/pay/<token>/charge")
+def pay_charge(token: str) -> ResponseReturnValue:
+    services, form = _services(), request.get_json(silent=True) or {}
+    try:
+        charge = charge_link_card(
+            services.uow,
+            services.gateway,
+            services.clock,
+            token=token,
+            attempt_id=int(form.get("attempt_id") or 0),
+            setup_intent_id=str(form.get("setup_intent_id") or ""),
+        )
+    except (DomainError, GatewayError, ConfigError) as exc:
+        return _refusal(exc, form)
+    return jsonify(
+        {
+            "status": str(charge.status.status),
+            "authentication_client_secret": charge.authentication_client_secret,
+            "message": _failure_text(form, charge.status.failure_reason),
+            "done_url": url_for("pay.pay_done", token=token, attempt=charge.status.attempt_id),
+        }
+    )
+
+
+@bp.get("/pay/<token>/done")
+def pay_done(token: str) -> ResponseReturnValue:
+    services = _services()
+    attempt = request.args.get("attempt", type=int) or 0
+    try:
+        payment = confirm_link_payment_from_provider(
+            services.uow, services.gateway, services.clock, token=token, attempt_id=attempt
+        )
+        page: PayPage = open_pay_page(services.uow, services.clock, token=token)
+    except NotFound:
+        return render_message(choose_locale(), "link_unknown", 404)
+    except GatewayError:
+        payment = link_payment_status(services.uow, services.clock, token=token, attempt_id=attempt)
+        page = open_pay_page(services.uow, services.clock, token=token)
+    locale = choose_locale(page.customer_locale)
+    return render_page("done.html", locale, page=page, payment=payment, token=token)
+
+
+@bp.post("/pay/<token>/wallet")
+def pay_open_wallet(token: str) -> ResponseReturnValue:
+    """The customer holding a valid link may manage their stored methods (see wallet.py)."""
+    services = _services()
+    try:
+        customer_id = link_customer(services.uow, services.clock, token=token)
+    except NotFound:
+        return render_message(choose_locale(), "wallet_signin", 401)
+    sign_in(customer_id)
+    return redirect(url_for("wallet.wallet_page"), 303)
+
+
+_STATUS_OF = {
+    "not_found": 404,
+    "link_not_payable": 410,
+    "invalid_amount": 422,
+    "partial_payment_not_allowed": 422,
+    "payment_in_progress": 409,
+    "invalid_input": 400,
+}
+
+
+def _refusal(exc: Exception, form: dict[str, Any]) -> ResponseReturnValue:
+    text = PageText(choose_locale(form.get("locale")))
+    if isinstance(exc, ConfigError):
+        return jsonify({"error": "not_configured", "message": str(text("pay.not_configured"))}), 503
+    if isinstance(exc, GatewayError):
+        return jsonify({"error": "unavailable", "message": str(text("pay.unavailable"))}), 503
+    assert isinstance(exc, DomainError)
+    messages = {
+        "link_not_payable": text("pay.reload"),
+        "payment_in_progress": text("pay.in_progress"),
+        "invalid_amount": text("pay.failed", reason=text("reason.payment_failed")),
+        "partial_payment_not_allowed": text("pay.failed", reason=text("reason.payment_failed")),
+    }
+    message = messages.get(exc.code, text("pay.failed", reason=text("reason.payment_failed")))
+    return jsonify({"error": exc.code, "message": str(message)}), _STATUS_OF.get(exc.code, 400)
+
+
+def _failure_text(form: dict[str, Any], reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    text = PageText(choose_locale(form.get("locale")))
+    key = f"reason.{reason}"
+    return str(text("pay.failed", reason=text(key) if text.has(key) else text("reason.payment_failed")))

@@ -1,0 +1,137 @@
+"""GET /wallet: the signed-in customer's stored cards and SEPA mandates (add through a SetupIntent, remove, default).
+
+Sign-in, until account login exists: a signed "manage" link (`/wallet?t=...`, see services/wallet_links.py) or
+the button on a payment-link page. Both end in `security.sign_in(customer_id)`; a login page that does the same
+makes this page work unchanged.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from ..bootstrap import Services
+from ..config import ConfigError
+from ..domain.errors import DomainError, NotFound
+from ..domain.model import MethodKind
+from ..payments.gateway import BrowserConfig, GatewayError
+from ..services.pay_page import wallet_view
+from ..services.wallet import complete_wallet_setup, remove_method, set_default_method, start_wallet_setup
+from ..services.wallet_links import wallet_link_customer
+from .pages import PageText, choose_locale, render_message, render_page
+from .security import sign_in, sign_out, signed_in_customer
+
+bp = Blueprint("wallet", __name__)
+
+
+def _services() -> Services:
+    services: Services = current_app.config["SERVICES"]
+    return services
+
+
+@bp.get("/wallet")
+def wallet_page() -> ResponseReturnValue:
+    services = _services()
+    if "t" in request.args:
+        try:
+            linked = wallet_link_customer(services.settings.secret_key, request.args["t"])
+        except NotFound:
+            return render_message(choose_locale(), "wallet_signin", 401)
+        sign_in(linked)
+        return redirect(url_for("wallet.wallet_page"), 303)  # the token leaves the address bar and history
+    customer_id = signed_in_customer()
+    if customer_id is None:
+        return render_message(choose_locale(), "wallet_signin", 401)
+    try:
+        view = wallet_view(services.uow, customer_id=customer_id)
+    except NotFound:  # the customer was deleted since signing in
+        sign_out()
+        return render_message(choose_locale(), "wallet_signin", 401)
+    browser = _browser()
+    return render_page("wallet.html", choose_locale(view.locale), view=view, browser=browser)
+
+
+@bp.post("/wallet/setup")
+def wallet_setup() -> ResponseReturnValue:
+    services, customer_id = _services(), signed_in_customer()
+    if customer_id is None:
+        return jsonify({"error": "signed_out"}), 401
+    form = request.get_json(silent=True) or {}
+    try:
+        kind = MethodKind(str(form.get("kind", "card")))
+        setup = start_wallet_setup(
+            services.uow, services.gateway, services.clock, customer_id=customer_id, kind=kind
+        )
+    except (ValueError, DomainError, GatewayError, ConfigError):
+        return jsonify({"error": "unavailable", "message": _text("pay.unavailable")}), 503
+    return jsonify({"setup_intent_id": setup.setup_intent_id, "client_secret": setup.client_secret})
+
+
+@bp.post("/wallet/complete")
+def wallet_complete() -> ResponseReturnValue:
+    services, customer_id = _services(), signed_in_customer()
+    if customer_id is None:
+        return jsonify({"error": "signed_out"}), 401
+    form = request.get_json(silent=True) or {}
+    try:
+        method = complete_wallet_setup(
+            services.uow,
+            services.gateway,
+            services.clock,
+            customer_id=customer_id,
+            setup_intent_id=str(form.get("setup_intent_id") or ""),
+        )
+    except (DomainError, GatewayError):
+        return jsonify({"error": "not_saved", "message": _text("pay.unavailable")}), 400
+    text = PageText(choose_locale(form.get("locale")))
+    flash(str(text("wallet.saved", label=text.method_label(method))), "ok")
+    return jsonify({"saved": method.id})
+
+
+@bp.post("/wallet/<int:method_id>/remove")
+def wallet_remove(method_id: int) -> ResponseReturnValue:
+    services, customer_id = _services(), signed_in_customer()
+    if customer_id is None:
+        return render_message(choose_locale(), "wallet_signin", 401)
+    try:
+        remove_method(
+            services.uow, services.gateway, services.clock, customer_id=customer_id, method_id=method_id
+        )
+    except NotFound:
+        return render_message(choose_locale(), "not_found", 404)
+    except GatewayError:
+        flash(_text("pay.unavailable"), "error")
+        return redirect(url_for("wallet.wallet_page"), 303)
+    flash(_text("wallet.removed", label=request.form.get("label", "")), "ok")
+    return redirect(url_for("wallet.wallet_page"), 303)
+
+
+@bp.post("/wallet/<int:method_id>/default")
+def wallet_default(method_id: int) -> ResponseReturnValue:
+    services, customer_id = _services(), signed_in_customer()
+    if customer_id is None:
+        return render_message(choose_locale(), "wallet_signin", 401)
+    try:
+        set_default_method(services.uow, services.clock, customer_id=customer_id, method_id=method_id)
+    except NotFound:
+        return render_message(choose_locale(), "not_found", 404)
+    flash(_text("wallet.default_set", label=request.form.get("label", "")), "ok")
+    return redirect(url_for("wallet.wallet_page"), 303)
+
+
+@bp.post("/wallet/sign-out")
+def wallet_sign_out() -> ResponseReturnValue:
+    sign_out()
+    return render_message(choose_locale(), "signed_out", 200)
+
+
+def _browser() -> BrowserConfig | None:
+    try:
+        config: BrowserConfig = _services().gateway.browser_config()
+    except ConfigError:
+        return None
+    return config if config.publishable_key else None
+
+
+def _text(key: str, **values: object) -> str:
+    return str(PageText(choose_locale(request.form.get("locale")))(key, **values))
