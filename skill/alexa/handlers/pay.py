@@ -38,6 +38,8 @@ def start_payment(turn: Turn, bill: BillView) -> Response:
     amount_minor = requested_amount(turn, bill)
     if isinstance(amount_minor, Response):
         return amount_minor
+    if speaker_unrecognized(turn):
+        return offer_link(turn, bill, turn.t("pay.voice_not_recognized"), amount_minor=amount_minor)
     methods = stored_methods(turn.services.uow(), turn.customer_id)
     method = choose_method(methods, wanted)
     if method is None:
@@ -95,7 +97,11 @@ def confirm(turn: Turn, bill: BillView, amount_minor: int, method: MethodView) -
         method=method_label(turn, method),
     )
     customer = turn.customer
-    needs_pin = bool(customer and customer.has_voice_pin and amount_minor >= bill.pin_threshold_minor)
+    needs_pin = bool(
+        customer
+        and customer.has_voice_pin
+        and (customer.always_ask_pin or amount_minor >= bill.pin_threshold_minor)
+    )
     turn.conv.ask(
         "confirm_payment",
         invoice_id=bill.id,
@@ -112,12 +118,30 @@ def confirm(turn: Turn, bill: BillView, amount_minor: int, method: MethodView) -
 def confirmed(turn: Turn, data: dict[str, Any]) -> Response:
     """The customer said yes to exactly this payment."""
     customer = turn.customer
+    if speaker_unrecognized(turn):  # the "yes" may come from someone else than the request did
+        return offer_link_for(turn, data)
     if data.get("needs_pin") and customer is not None:
         if customer.voice_pin_locked:
             return pin_locked(turn, data)
         turn.conv.ask("pin", **data)
         return turn.ask(turn.t("pin.ask"), turn.t("pin.reprompt"))
     return charge(turn, data)
+
+
+def speaker_unrecognized(turn: Turn) -> bool:
+    """The customer wants voice payments only from a recognized voice, and Alexa sent no personId.
+
+    https://developer.amazon.com/en-US/docs/alexa/custom-skills/add-personalization-to-your-skill.html
+    """
+    customer = turn.customer
+    person = getattr(turn.system, "person", None)
+    return bool(customer and customer.require_recognized_speaker and not getattr(person, "person_id", None))
+
+
+def offer_link_for(turn: Turn, data: dict[str, Any]) -> Response:
+    turn.conv.ask("offer_link", invoice_id=data["invoice_id"], amount_minor=data["amount_minor"])
+    speech = f"{turn.t('pay.voice_not_recognized')} {turn.t('link.offer')}"
+    return turn.ask(speech, turn.t("link.offer_reprompt"))
 
 
 def pin_locked(turn: Turn, data: dict[str, Any]) -> Response:
