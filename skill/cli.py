@@ -59,7 +59,10 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
     services = _services(args)
     older_than = timedelta(minutes=args.older_than_minutes)
-    report = reconcile_payments(services.uow, services.gateway, services.clock, older_than=older_than)
+    try:
+        report = reconcile_payments(services.uow, services.gateway, services.clock, older_than=older_than)
+    finally:
+        services.dispose()
     print(
         f"reconcile: {report.checked} checked, {report.settled} settled, {report.failed} failed, "
         f"{report.still_in_flight} still in flight, {report.unreachable} unreachable; "
