@@ -1,4 +1,4 @@
-"""A question the skill asked stands for one turn: a "yes" after any other answer confirms nothing."""
+"""Questions the skill asks stand for one turn (a later "yes" confirms nothing) and their answers carry on the request."""
 
 from __future__ import annotations
 
@@ -44,3 +44,16 @@ def test_a_question_asked_again_still_stands(alexa: AlexaClient, gateway: FakeGa
     alexa.intent("AMAZON.YesIntent")
     assert alexa.speech.startswith("Done. You paid €94.30 to Northwind Energy.")
     assert [p.amount_minor for p in gateway.charged] == [9430]
+
+
+def test_a_link_asked_for_by_email_goes_by_email_after_which_bill(
+    alexa: AlexaClient, services: Services
+) -> None:
+    alexa.intent("SendLinkIntent", slot("channel", "email", "email"))
+    assert alexa.speech.startswith("Which bill should I send a link for")
+    alexa.intent("BillDetailsIntent", slot("ordinal", "first", "1"))  # the bare answer "the first one"
+    assert (
+        alexa.speech.startswith("I've sent a payment link for your water bill") and "by email" in alexa.speech
+    )
+    [message] = outbox(services, "payment_request")
+    assert (message.channel, message.recipient) == ("email", "alex@example.com")

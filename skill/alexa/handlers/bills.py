@@ -101,10 +101,13 @@ class BillDetailsIntentHandler(Handler):
         if not isinstance(chosen, BillView):
             return chosen
         if purpose in ("pay", "link"):
-            from .links import send_link
+            from .links import preferred_channel, send_link
             from .pay import start_payment
 
-            return start_payment(turn, chosen) if purpose == "pay" else send_link(turn, chosen)
+            if purpose == "pay":
+                return start_payment(turn, chosen)
+            channel = pending.data.get("channel") if pending else None
+            return send_link(turn, chosen, prefer=preferred_channel(channel))
         details = bill_details(turn.services.uow(), turn.customer_id, chosen.id, turn.services.clock)
         bill = details.bill
         parts = [bill_line(turn, bill)]

@@ -48,7 +48,8 @@ def pick_bill(turn: Turn, purpose: str) -> BillView | Response:
 def ask_which(turn: Turn, candidates: list[BillView], purpose: str) -> Response:
     shown = candidates[:5]
     turn.conv.hear([b.id for b in shown], reset=True)
-    turn.conv.ask("which_bill", purpose=purpose)
+    # The answer ("the first one") arrives without the other slots: keep the channel asked for.
+    turn.conv.ask("which_bill", purpose=purpose, channel=turn.slot("channel"))
     names = list_bill_names(turn, shown)
     return turn.ask(turn.t(f"which.{purpose}", bills=names), turn.t("which.reprompt"))
 

@@ -21,8 +21,12 @@ class SendLinkIntentHandler(Handler):
         chosen = pick_bill(turn, "link")
         if not isinstance(chosen, BillView):
             return chosen
-        prefer = {"sms": Channel.SMS, "email": Channel.EMAIL}.get(turn.slot("channel") or "")
-        return send_link(turn, chosen, prefer=prefer)
+        return send_link(turn, chosen, prefer=preferred_channel(turn.slot("channel")))
+
+
+def preferred_channel(slot_id: str | None) -> Channel | None:
+    """The CONTACT_CHANNEL slot's id ("sms", "email") as a channel; None lets the service choose."""
+    return {"sms": Channel.SMS, "email": Channel.EMAIL}.get(slot_id or "")
 
 
 def send_link(
