@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
+
 from ..domain.clock import Clock
 from ..storage.uow import UnitOfWork
 from . import leases
@@ -90,7 +92,17 @@ class OutboxWorker:
         stop = stop or threading.Event()
         total: Counter[str] = Counter()
         while not stop.is_set():
-            outcomes = self.run_batch(batch, stop)
+            try:
+                outcomes = self.run_batch(batch, stop)
+            except DBAPIError as exc:
+                if once:
+                    raise
+                # The database is away (restart, failover): leases expire on their own, so just try again later.
+                log.warning(
+                    "outbox worker %s: database error %s; retrying", self.worker_id, type(exc.orig).__name__
+                )
+                stop.wait(self._settings.poll_seconds)
+                continue
             total.update(outcomes)
             if not outcomes:
                 if once:

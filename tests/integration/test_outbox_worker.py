@@ -276,3 +276,29 @@ def test_settings_refuse_a_lease_shorter_than_two_send_timeouts() -> None:
 
     with pytest.raises(ConfigError, match="NOTIFY_LEASE_SECONDS"):
         replace(SETTINGS, lease_seconds=9).validate()
+
+
+def test_worker_keeps_running_through_a_database_outage(services: Services) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from skill.storage.uow import UnitOfWork
+
+    sender = RecordingSender()
+    [message_id] = queue(services)
+    calls = []
+
+    def flaky_uow() -> UnitOfWork:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT", {}, ConnectionError("server closed the connection"))
+        return services.uow()
+
+    stop = threading.Event()
+    sender.before_send = lambda message: stop.set()
+    settings = replace(SETTINGS, poll_seconds=0.01)
+    worker = OutboxWorker(flaky_uow, {"sms": sender}, services.clock, settings, worker_id="w1")
+    assert worker.run(batch=5, stop=stop) == {"sent": 1}
+    assert sender.sent_ids() == [message_id]
+    with pytest.raises(OperationalError):
+        calls.clear()
+        worker.run(batch=5, once=True)
