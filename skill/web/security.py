@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -118,7 +119,28 @@ def init_security(app: Flask, settings: Settings) -> None:
     app.before_request(check_csrf)
     app.after_request(add_headers)
     app.register_error_handler(CsrfFailure, _csrf_failure)
+    redact_tokens_in_access_logs()
     app.jinja_env.globals.update(csrf_token=csrf_token, csp_nonce=csp_nonce)
+
+
+class RedactLinkTokens(logging.Filter):
+    """Access logs (werkzeug, gunicorn) never show a payment-link or wallet token: they are bearer secrets."""
+
+    _PATTERN = re.compile(r"(/pay/)[^/\s?\"]+|([?&]t=)[^&\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.msg = record.getMessage()
+            record.args = None
+        record.msg = self._PATTERN.sub(lambda m: (m.group(1) or m.group(2)) + "<redacted>", str(record.msg))
+        return True
+
+
+def redact_tokens_in_access_logs() -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactLinkTokens) for f in logger.filters):
+            logger.addFilter(RedactLinkTokens())
 
 
 def csp_nonce() -> str:

@@ -204,3 +204,29 @@ def test_signing_in_replaces_the_csrf_token(client: FlaskClient) -> None:
     assert client.get("/probe/who").get_data(as_text=True) == "42"
     assert client.post("/probe/form", data={"csrf_token": before}).status_code == 400
     assert client.post("/probe/form", data={"csrf_token": after}).status_code == 200
+
+
+def test_access_logs_never_show_link_or_wallet_tokens() -> None:
+    import logging
+
+    from skill.web.security import RedactLinkTokens
+
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - - "%s" %s',
+        ("127.0.0.1", "GET /pay/SeCrEt123/done?attempt=3 HTTP/1.1", "200"),
+        None,
+    )
+    wallet = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '"GET /wallet?t=abc.def HTTP/1.1" 303', None, None
+    )
+
+    RedactLinkTokens().filter(record)
+    RedactLinkTokens().filter(wallet)
+
+    assert "SeCrEt123" not in record.getMessage()
+    assert "/pay/<redacted>/done?attempt=3" in record.getMessage()
+    assert "abc.def" not in wallet.getMessage() and "/wallet?t=<redacted>" in wallet.getMessage()
