@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -21,7 +21,7 @@ SETTINGS = NotifySettings(lease_seconds=60, send_timeout_seconds=5)
 
 
 def test_concurrent_workers_deliver_each_message_exactly_once(services: Services) -> None:
-    ids = queue(services, 120)
+    ids = queue(services, 120, now=datetime.now(UTC))  # the workers run on the system clock
     sender = RecordingSender()
     start = threading.Barrier(4)
     workers = [

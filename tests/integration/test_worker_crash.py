@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -96,8 +97,9 @@ def test_killed_worker_then_two_new_workers_deliver_every_message_exactly_once(
     start_worker: Callable[..., subprocess.Popen[bytes]],
     tmp_path: Path,
 ) -> None:
-    sms_ids = queue(services, 6, recipient="+46701234567")
-    email_ids = queue(services, 6, channel="email", recipient="kund@example.org", locale="sv-SE")
+    now = datetime.now(UTC)  # the worker processes run on the system clock
+    sms_ids = queue(services, 6, recipient="+46701234567", now=now)
+    email_ids = queue(services, 6, channel="email", recipient="kund@example.org", locale="sv-SE", now=now)
     twilio_server.hold_next()  # Twilio accepts the first SMS, then the worker dies waiting for the answer
 
     first = start_worker("--batch", "4")

@@ -73,6 +73,7 @@ def queue(
     locale: str = "en-US",
     recipient: str = "+15005550006",
     payload: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> list[int]:
     """Enqueue `count` messages in one committed transaction; returns their ids."""
     with services.uow() as uow:
@@ -88,7 +89,7 @@ def queue(
                     "url": f"https://pay.example.test/pay/{uuid.uuid4().hex}",
                     **(payload or {}),
                 },
-                now=services.clock.now(),
+                now=now or services.clock.now(),
             )
             for _ in range(count)
         ]
