@@ -180,3 +180,27 @@ def test_links_that_cannot_be_paid_never_charge(
     expect(page.locator("h1")).to_have_text(expected)
     expect(page.locator("#pay-form")).to_have_count(0)
     assert charged(localstripe) == []
+
+
+def test_a_card_that_needs_3d_secure_pays_after_the_customer_confirms(
+    page: Any, services: Services, provisioned: DemoSummary, app_url: str, localstripe: LocalStripe
+) -> None:
+    from playwright.sync_api import expect
+
+    from tests.support.localstripe import THREE_D_SECURE_CARD
+
+    pay(page, app_url + link(services, provisioned, WATER), number=THREE_D_SECURE_CARD)
+    # The shim's authentication modal stands in for the bank's page; it may appear for the setup and the charge.
+    confirm = page.get_by_role("button", name="Complete authentication")
+    heading = page.get_by_role("heading", name="Thank you, your bill is paid")
+    authentications = 0
+    for _ in range(3):
+        expect(confirm.or_(heading)).to_be_visible()
+        if not confirm.is_visible():
+            break
+        confirm.click()
+        authentications += 1
+
+    expect(page.locator("h1")).to_have_text("Thank you, your bill is paid")
+    assert authentications >= 1
+    assert [i["amount"] for i in charged(localstripe)] == [4560]
