@@ -133,7 +133,11 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from .notifications.runner import run_workers
 
-    totals = run_workers(_services(args), once=args.once, batch=args.batch, concurrency=args.concurrency)
+    services = _services(args)
+    try:
+        totals = run_workers(services, once=args.once, batch=args.batch, concurrency=args.concurrency)
+    finally:
+        services.dispose()
     if args.once:
         print(
             "outbox: "
