@@ -177,4 +177,3 @@ def _owned(uow: UnitOfWork, biller_id: int, invoice_id: int) -> tuple[m.Invoice,
         # Another biller's invoice is reported exactly like a missing one.
         raise NotFound("unknown invoice", invoice_id=invoice_id)
     return invoice, invoice.account
-
