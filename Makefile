@@ -23,12 +23,12 @@ demo: $(STAMP)
 
 ## make test: venv, install, lint, type-check and run the whole suite (SQLite by default).
 test: $(STAMP) browser-deps e2e-deps lint typecheck
-	$(BIN)/pytest $(PYTEST_ARGS)
+	BILLPAY_REQUIRE_MARKERS=e2e,$${BILLPAY_REQUIRE_MARKERS:-} $(BIN)/pytest $(PYTEST_ARGS)
 
 ## make test-pg: the same suite against PostgreSQL; fails if a PostgreSQL test was skipped.
 test-pg: $(STAMP) browser-deps e2e-deps
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-	BILLPAY_REQUIRE_MARKERS=postgres,$${BILLPAY_REQUIRE_MARKERS:-} $(BIN)/pytest $(PYTEST_ARGS)
+	BILLPAY_REQUIRE_MARKERS=postgres,e2e,$${BILLPAY_REQUIRE_MARKERS:-} $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check skill tests lambda bench
