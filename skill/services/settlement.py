@@ -84,7 +84,8 @@ def apply_payment_in(uow: UnitOfWork, attempt_id: int, info: PaymentInfo, clock:
         return Applied(
             attempt.id, customer, attempt.status, result.status, result.newly_applied, result.overpaid_minor
         )
-    if attempt.applied_at is None and attempt.status in IN_FLIGHT:
+    # requires_action is an answer already given (the customer was offered a link): only money moves it on.
+    if attempt.applied_at is None and attempt.status in (PaymentStatus.PENDING, PaymentStatus.PROCESSING):
         _move_unsettled(uow, attempt, info, now)
     return Applied(
         attempt.id, customer, attempt.status, invoice.status, failure_reason=attempt.failure_reason

@@ -211,3 +211,26 @@ def test_a_detached_method_can_no_longer_be_charged(services, fake, demo) -> Non
             idempotency_key="after-detach",
         )
     assert fake.intents == {}
+
+
+def test_the_cancel_of_an_intent_that_needed_authentication_keeps_the_answer_given(
+    services, fake, demo
+) -> None:
+    fake.add_method(method_id="pm_3ds", customer=DEMO_CUSTOMER, behaviour="authenticate")
+    method_id = add_method_row(services, demo.customer_id, "pm_3ds", last4="3155")
+    first = pay_with_mandate(
+        services.uow,
+        fake,
+        services.clock,
+        customer_id=demo.customer_id,
+        invoice_id=invoice(services, ELECTRICITY).id,
+        amount_minor=9430,
+        payment_method_id=method_id,
+        idempotency_key="3ds-turn",
+    )
+    [reference] = fake.intents
+
+    handle(services, fake, event("payment_intent.canceled", intent_json(fake.intents[reference].info)))
+
+    [attempt] = attempts(services, invoice(services, ELECTRICITY).id)
+    assert (first.status, attempt.status) == ("requires_action", PaymentStatus.REQUIRES_ACTION)
