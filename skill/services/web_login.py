@@ -21,7 +21,7 @@ from ..storage import models as m
 from ..storage.uow import UnitOfWork
 from .directory import EMAIL
 from .linking import hash_token
-from .login_throttle import Subject, count_attempt, subject
+from .login_throttle import Subject, count_attempt, forget_old_windows, subject
 from .passwords import password_matches
 
 
@@ -78,6 +78,9 @@ def start_code_login(
         customer = _find_customer(uow, identifier) if identifier else None
         customer_id = customer.id if customer is not None else None
         count_attempt(uow, now, settings.auth, _subjects(settings, identifier, ip, customer_id))
+        # Housekeeping on the way: finished challenges and past rate windows are of no further use.
+        uow.login_challenges.forget_expired(now - timedelta(days=1))
+        forget_old_windows(uow, now, settings.auth)
         destination = _destination(customer, channel)
         uow.login_challenges.add(
             m.LoginChallenge(

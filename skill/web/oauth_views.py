@@ -6,6 +6,7 @@ A request whose client or redirect URI we do not know gets an error page, never 
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote, urlsplit
 
 from authlib.oauth2 import OAuth2Error
@@ -23,6 +24,8 @@ _EXTENSION = "billpay_oauth"
 
 
 def init_oauth(app: Flask, services: Services) -> None:
+    # Authlib logs issued tokens at DEBUG ("Issue token ..."): never let them reach our logs.
+    logging.getLogger("authlib").setLevel(logging.INFO)
     app.extensions[_EXTENSION] = BillpayAuthorizationServer(services)
     app.register_blueprint(bp)
 

@@ -379,3 +379,18 @@ def test_every_page_string_exists_in_every_language() -> None:
         for lang in ("en", "de", "nl", "sv")
     }
     assert keys["de"] == keys["nl"] == keys["sv"] == keys["en"]
+
+
+def test_old_challenges_and_rate_windows_are_cleared_away(
+    user: WebUser, services: Services, demo: DemoSummary, clock: FixedClock
+) -> None:
+    user.start_code_login(demo.email)
+    user.start_code_login("nobody@example.com")
+    clock.advance(days=2)
+
+    user.start_code_login(demo.email)
+
+    with services.uow() as uow:
+        assert uow.session.query(m.LoginChallenge).count() == 1
+        windows = uow.session.query(m.LoginRateWindow).all()
+        assert windows and {w.window_start for w in windows} == {max(w.window_start for w in windows)}
