@@ -231,3 +231,42 @@ def test_pay_the_minimum(alexa: AlexaClient) -> None:
         "PayBillIntent", slot("billType", "phone", "phone"), slot("amountKind", "the minimum", "minimum")
     )
     assert alexa.speech.startswith("To confirm: pay €5.00 for your phone bill")
+
+
+def test_amount_and_method_survive_the_which_bill_question(
+    alexa: AlexaClient, services: Services, gateway: FakeGateway, demo: DemoSummary
+) -> None:
+    from skill.domain.model import MethodKind
+
+    gateway.add_method(method_id="pm_sepa_3000", customer=DEMO_CUSTOMER, last4="3000", behaviour="processing")
+    add_method_row(services, demo.customer_id, "pm_sepa_3000", kind=MethodKind.SEPA_DEBIT, last4="3000")
+    alexa.intent("PayBillIntent", slot("amount", "50"), slot("method", "direct debit", "sepa_debit"))
+    assert alexa.speech.startswith("Which one would you like to pay")
+    alexa.intent("BillDetailsIntent", slot("ordinal", "second", "2"))
+    assert alexa.speech.startswith("To confirm: pay €50.00 for your phone bill from Lumen Mobile")
+    assert "with your bank account ending in 3000" in alexa.speech
+    alexa.attributes = {}  # a new session: no bill in focus
+    alexa.intent("PayBillIntent", slot("amount", "60"))
+    assert alexa.speech.startswith("Which one would you like to pay")
+    alexa.intent("PayBillIntent", slot("ordinal", "second", "2"))
+    assert alexa.speech.startswith("To confirm: pay €60.00 for your phone bill")
+
+
+def test_a_refusal_forgets_the_pending_question(
+    alexa: AlexaClient, services: Services, gateway: FakeGateway
+) -> None:
+    from skill.services.ledger import record_payment
+
+    alexa.intent("PayBillIntent", ELECTRICITY)
+    bill = invoice(services, "NWE-2026-11")
+    # Meanwhile the bill is paid at the counter; the spoken confirmation is now stale.
+    record_payment(services.uow(), bill.id, 9430, "EUR", idempotency_key="counter", clock=services.clock)
+    alexa.intent("AMAZON.YesIntent")
+    alexa.intent("AMAZON.YesIntent")
+    assert "not sure what you're saying yes to" in alexa.speech
+    assert gateway.charged == []
+
+
+def test_overdue_listing_says_overdue(alexa: AlexaClient) -> None:
+    alexa.intent("ListBillsIntent", slot("billStatus", "overdue", "overdue"))
+    assert alexa.speech.startswith("You have one overdue bill.")

@@ -38,6 +38,7 @@ class Turn:
         self.session: dict[str, Any] = session
         self.conv = Conversation.load(self.session)
         self._asked_last_turn = self.conv.pending
+        self._carried: dict[str, str] = {}
 
     @cached_property
     def customer(self) -> LinkedCustomer | None:
@@ -64,8 +65,16 @@ class Turn:
     def today(self) -> date:
         return self.services.clock.today()
 
+    def carry(self, slots: dict[str, Any]) -> None:
+        """Slots the customer gave before a clarifying question; this turn's own slots still win."""
+        self._carried = {str(k): str(v) for k, v in slots.items() if v is not None}
+
     def slot(self, name: str) -> str | None:
-        """The resolved entity id of a slot (custom types), else its spoken value, else None."""
+        """The resolved entity id of a slot (custom types), else its spoken value, else a carried value."""
+        value = self._slot_now(name)
+        return value if value is not None else self._carried.get(name)
+
+    def _slot_now(self, name: str) -> str | None:
         intent = getattr(self.hi.request_envelope.request, "intent", None)
         slot = (intent.slots or {}).get(name) if intent else None
         if slot is None or not slot.value:

@@ -47,7 +47,10 @@ def read_page(turn: Turn, listing: Listing) -> Response:
     if not page:
         turn.conv.listing = None
         return turn.ask(turn.t("list.end"), turn.t("reprompt.main"))
-    parts = [turn.t.plural("list.intro", len(bills))] if listing.offset == 0 else []
+    intro = {"overdue": "list.intro_overdue", "due_soon": "list.intro_due_soon"}.get(
+        listing.status or "", "list.intro"
+    )
+    parts = [turn.t.plural(intro, len(bills))] if listing.offset == 0 else []
     parts += [bill_line(turn, bill) for bill in page]
     turn.conv.hear([b.id for b in page], reset=listing.offset == 0)
     listing.offset += len(page)
@@ -97,6 +100,8 @@ class BillDetailsIntentHandler(Handler):
         # carry on with what the customer was doing.
         pending = turn.conv.take("which_bill")
         purpose = str(pending.data.get("purpose")) if pending else "details"
+        if pending:
+            turn.carry(pending.data.get("slots") or {})
         chosen = pick_bill(turn, purpose)
         if not isinstance(chosen, BillView):
             return chosen
@@ -106,8 +111,7 @@ class BillDetailsIntentHandler(Handler):
 
             if purpose == "pay":
                 return start_payment(turn, chosen)
-            channel = pending.data.get("channel") if pending else None
-            return send_link(turn, chosen, prefer=preferred_channel(channel))
+            return send_link(turn, chosen, prefer=preferred_channel(turn.slot("channel")))
         details = bill_details(turn.services.uow(), turn.customer_id, chosen.id, turn.services.clock)
         bill = details.bill
         parts = [bill_line(turn, bill)]

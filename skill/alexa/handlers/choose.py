@@ -11,6 +11,8 @@ from ...services.views import BillView
 from .base import Turn
 from .words import list_bill_names
 
+CARRIED_SLOTS = ("amount", "cents", "amountKind", "method", "channel")
+
 
 def bill_type_slot(turn: Turn) -> BillType | None:
     value = turn.slot("billType")
@@ -22,6 +24,9 @@ def bill_type_slot(turn: Turn) -> BillType | None:
 
 def pick_bill(turn: Turn, purpose: str) -> BillView | Response:
     """The one bill meant, or a question back (which one?) as the response."""
+    asked = turn.conv.pending
+    if asked is not None and asked.question == "which_bill":
+        turn.carry(asked.data.get("slots") or {})
     bill_type, biller, ordinal = bill_type_slot(turn), turn.slot("biller"), turn.int_slot("ordinal")
     named = bill_type is not None or biller is not None or ordinal is not None
     if turn.slot("billType") and bill_type is None and not biller and ordinal is None:
@@ -48,8 +53,10 @@ def pick_bill(turn: Turn, purpose: str) -> BillView | Response:
 def ask_which(turn: Turn, candidates: list[BillView], purpose: str) -> Response:
     shown = candidates[:5]
     turn.conv.hear([b.id for b in shown], reset=True)
-    # The answer ("the first one") arrives without the other slots: keep the channel asked for.
-    turn.conv.ask("which_bill", purpose=purpose, channel=turn.slot("channel"))
+    # The answer ("the first one") arrives without the other slots: keep what else was asked for
+    # (amount, method, channel) so the payment or link goes on exactly as requested.
+    kept = {name: turn.slot(name) for name in CARRIED_SLOTS if turn.slot(name) is not None}
+    turn.conv.ask("which_bill", purpose=purpose, slots=kept)
     names = list_bill_names(turn, shown)
     return turn.ask(turn.t(f"which.{purpose}", bills=names), turn.t("which.reprompt"))
 

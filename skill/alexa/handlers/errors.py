@@ -25,6 +25,7 @@ class DomainErrorHandler(AbstractExceptionHandler):
         code = getattr(exception, "code", "domain_error")
         log.info("request refused: %s", code)
         key = f"error.{code}" if t.has(f"error.{code}") else "error.refused"
+        _forget_question(handler_input)
         return handler_input.response_builder.speak(t(key)).ask(t("reprompt.main")).response
 
 
@@ -38,3 +39,11 @@ class UnexpectedErrorHandler(AbstractExceptionHandler):
         log.error("skill fault: %s", type(exception).__name__, exc_info=exception)
         t = Translator(request_locale(handler_input))
         return handler_input.response_builder.speak(t("error.fault")).set_should_end_session(True).response
+
+
+def _forget_question(handler_input: HandlerInput) -> None:
+    """After a refusal no question is pending: a later "yes" must not confirm what was asked before it."""
+    session = handler_input.attributes_manager.session_attributes
+    conv = session.get("conv") if session else None
+    if isinstance(conv, dict):
+        conv["pending"] = None
