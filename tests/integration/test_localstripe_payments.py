@@ -6,7 +6,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,13 +18,15 @@ from skill import cli
 from skill.bootstrap import Services
 from skill.config import Settings
 from skill.domain.clock import FixedClock
+from skill.domain.errors import DomainError
 from skill.domain.model import Channel, InvoiceStatus, MethodKind, PaymentStatus
 from skill.payments.localstripe_process import API_KEY, LocalStripe
 from skill.services.demo import DemoSummary
 from skill.services.demo_payments import provision_demo_card
+from skill.services.link_card_payments import charge_link_card, start_link_card_payment
 from skill.services.link_payments import start_link_payment
 from skill.services.links import send_payment_link
-from skill.services.payments import PaymentInProgress, PaymentOutcome, pay_with_mandate
+from skill.services.payments import PaymentOutcome, pay_with_mandate
 from skill.services.stripe_events import handle_stripe_event
 from skill.storage import models as m
 from skill.web import create_app
@@ -308,46 +310,92 @@ def test_a_crash_after_the_charge_is_also_resolved_by_the_webhook(
     assert len(charged(localstripe)) == 1
 
 
-def test_two_channels_paying_at_the_same_moment_keep_only_what_is_due(
+def test_two_voice_devices_paying_at_the_same_moment_charge_once(
     services, demo, customer, localstripe
 ) -> None:
-    """Voice and a second voice device race: under the invoice lock one charges, the other is refused."""
-    outcomes: list[object] = []
-    barrier = threading.Barrier(2)
+    """Under the invoice lock one attempt charges; the other sees it in flight (or the bill paid)."""
+    outcomes = race(
+        lambda: pay(services, demo, WATER, key="echo-kitchen", amount=4560).status,
+        lambda: pay(services, demo, WATER, key="echo-office", amount=4560).status,
+    )
 
-    def attempt(key: str) -> None:
+    assert sorted(outcomes) in (["already_paid", "succeeded"], ["payment_in_progress", "succeeded"])
+    assert [i["amount"] for i in charged(localstripe)] == [4560]
+    assert invoice(services, WATER).amount_paid_minor == 4560
+
+
+def test_voice_and_the_link_page_paying_at_the_same_moment_charge_once(
+    services, demo, customer, localstripe
+) -> None:
+    token = link_token(services, demo, WATER)
+    page = start_link_card_payment(services.uow, services.gateway, services.clock, token=token)
+    setup_id = page.client_secret.split("_secret_")[0]
+    # What stripe.confirmCardSetup does in the browser (localstripe's shim does the same call).
+    card = client(localstripe).v1.payment_methods.create(
+        {
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": "12", "exp_year": "2034", "cvc": "123"},
+        }
+    )
+    client(localstripe).v1.setup_intents.confirm(setup_id, {"payment_method": card.id})
+
+    def link_page() -> str:
+        charge = charge_link_card(
+            services.uow,
+            services.gateway,
+            services.clock,
+            token=token,
+            attempt_id=page.attempt_id,
+            setup_intent_id=setup_id,
+        )
+        return str(charge.status.status)
+
+    outcomes = race(lambda: pay(services, demo, WATER, key="alexa", amount=4560).status, link_page)
+
+    assert "succeeded" in outcomes and len(charged(localstripe)) == 1, outcomes
+    bill = invoice(services, WATER)
+    assert (bill.status, bill.amount_paid_minor, bill.refund_due_minor) == (InvoiceStatus.PAID, 4560, 0)
+
+
+def race(*contenders: Callable[[], str]) -> list[str]:
+    """Run the callables at the same moment; each result, or the code of the domain error it raised."""
+    barrier = threading.Barrier(len(contenders))
+    results: list[str] = []
+
+    def run(contender: Callable[[], str]) -> None:
         barrier.wait(timeout=10)
         try:
-            outcomes.append(pay(services, demo, WATER, key=key, amount=4560).status)
-        except PaymentInProgress as exc:
-            outcomes.append(exc.code)
+            results.append(contender())
+        except DomainError as exc:
+            results.append(exc.code)
 
-    threads = [threading.Thread(target=attempt, args=(k,)) for k in ("echo-kitchen", "echo-office")]
+    threads = [threading.Thread(target=run, args=(c,)) for c in contenders]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=60)
+    assert len(results) == len(contenders), results
+    return results
 
-    assert sorted(map(str, outcomes)) in (["already_paid", "succeeded"], ["payment_in_progress", "succeeded"])
-    assert [i["amount"] for i in charged(localstripe)] == [4560]
-    assert invoice(services, WATER).amount_paid_minor == 4560
+
+def link_token(services: Services, demo: DemoSummary, number: str) -> str:
+    sent = send_payment_link(
+        services.uow(),
+        services.clock,
+        base_url="https://pay.example.test",
+        ttl=timedelta(hours=72),
+        customer_id=demo.customer_id,
+        invoice_id=invoice(services, number).id,
+        requested_via=Channel.ALEXA,
+    )
+    return sent.url.rsplit("/", 1)[1]
 
 
 def test_voice_and_the_link_page_both_landing_money_refund_the_excess(
     services, demo, customer, app_url, localstripe
 ) -> None:
-    sent = send_payment_link(
-        services.uow(),
-        services.clock,
-        base_url=app_url,
-        ttl=timedelta(hours=72),
-        customer_id=demo.customer_id,
-        invoice_id=invoice(services, WATER).id,
-        requested_via=Channel.ALEXA,
-    )
-    page = start_link_payment(
-        services.uow, services.gateway, services.clock, token=sent.url.rsplit("/", 1)[1]
-    )
+    token = link_token(services, demo, WATER)
+    page = start_link_payment(services.uow, services.gateway, services.clock, token=token)
     intent_id = page.client_secret.split("_secret_")[0]
 
     assert pay(services, demo, WATER, key="voice").status == "succeeded"
