@@ -67,7 +67,23 @@ def _database_url(env: Mapping[str, str]) -> str:
             "DATABASE_URL must be sqlite:///path or postgresql://user@host/db, "
             f"got a URL with scheme {raw.split(':', 1)[0]!r}"
         )
+    rest = raw.split("://", 1)[1]
+    if raw.startswith("sqlite") and rest.strip("/") in ("", ":memory:"):
+        # An in-memory database would "migrate" and then forget everything: refuse it here.
+        raise ConfigError("DATABASE_URL must name a SQLite file, like sqlite:///var/billpay.sqlite3")
+    parsed = urlparse(raw)
+    if raw.startswith("postgresql") and not parsed.hostname and not parsed.path.strip("/"):
+        # postgresql:///billpay (a local socket) is fine; a bare scheme is a mistake.
+        raise ConfigError(
+            "DATABASE_URL must name a PostgreSQL database, like postgresql://user@db.example/billpay"
+        )
     return raw
+
+
+def _default_notify() -> NotifySettings:
+    from .notifications.settings import NotifySettings
+
+    return NotifySettings()
 
 
 def _method_types(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -78,12 +94,6 @@ def _method_types(env: Mapping[str, str]) -> tuple[str, ...]:
             f"STRIPE_PAYMENT_METHOD_TYPES must be a comma list like card,sepa_debit,ideal, got {raw!r}"
         )
     return types
-
-
-def _default_notify() -> NotifySettings:
-    from .notifications.settings import NotifySettings
-
-    return NotifySettings()
 
 
 @dataclass(frozen=True)
@@ -103,10 +113,12 @@ class Settings:
     link_ttl_hours: int = 72
     token_ttl_days: int = 90
     demo_mode: bool = False
+    api_rate_limit_per_minute: int = 600  # per biller API key, fixed one-minute windows
+    webhooks_allow_insecure: bool = (
+        False  # http:// and loopback/private webhook URLs (local development only)
+    )
     notify: NotifySettings = field(default_factory=_default_notify)  # NOTIFY_*, TWILIO_*, SMTP_*, MAILBOX_DIR
     auth: AuthSettings = field(default_factory=lambda: _auth_from_env({}))  # OAUTH_*, LOGIN_*
-    api_rate_limit_per_minute: int = 600  # per biller API key, fixed one-minute windows
-    webhooks_allow_insecure: bool = False  # http:// and loopback/private webhook URLs (local development only)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -136,10 +148,10 @@ class Settings:
             link_ttl_hours=_int(env, "PAYMENT_LINK_TTL_HOURS", 72),
             token_ttl_days=_int(env, "ACCESS_TOKEN_TTL_DAYS", 90),
             demo_mode=_bool(env, "BILLPAY_DEMO", False),
-            notify=_notify_from_env(env),
-            auth=_auth_from_env(env),
             api_rate_limit_per_minute=_int(env, "API_RATE_LIMIT_PER_MINUTE", 600),
             webhooks_allow_insecure=_bool(env, "WEBHOOKS_ALLOW_INSECURE_URLS", False),
+            notify=_notify_from_env(env),
+            auth=_auth_from_env(env),
         )
 
     @property

@@ -113,3 +113,16 @@ def test_a_refused_database_url_does_not_echo_its_password() -> None:
     with pytest.raises(ConfigError) as refused:
         Settings.from_env({"DATABASE_URL": "mysql://billpay:hunter2@db/billpay"})
     assert "hunter2" not in str(refused.value)
+
+
+@pytest.mark.parametrize("url", ["sqlite:///", "sqlite:///:memory:", "postgresql://", "postgres://"])
+def test_database_url_without_a_file_or_host_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        Settings.from_env({"DATABASE_URL": url})
+
+
+def test_a_local_socket_postgresql_url_is_accepted() -> None:
+    assert (
+        Settings.from_env({"DATABASE_URL": "postgresql:///billpay"}).database_url
+        == "postgresql+psycopg:///billpay"
+    )
