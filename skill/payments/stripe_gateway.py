@@ -185,8 +185,10 @@ class StripeGateway:
                 for intent in page["data"]:
                     if (intent.get("metadata") or {}).get("billpay_key") == attempt_key:
                         return self.retrieve_payment(intent["id"])
-                older = [i for i in page["data"] if i["created"] >= since]
-                if not page.get("has_more") or not older:
+                data = page["data"]
+                # Stripe lists newest first: a page ending before `since` means the rest is older still.
+                newest_first = len(data) > 1 and data[0]["created"] >= data[-1]["created"]
+                if not page.get("has_more") or not data or (newest_first and data[-1]["created"] < since):
                     return None
                 params = {"limit": 100, "starting_after": page["data"][-1]["id"]}
                 page = _dict(self._v1.payment_intents.list(params))

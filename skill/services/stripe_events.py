@@ -43,7 +43,9 @@ def handle_stripe_event(
 ) -> str:
     """Apply one verified event once. Returns processed | ignored | duplicate."""
     event_id, event_type = str(event.get("id") or ""), str(event.get("type") or "")
-    obj: dict[str, Any] = event["data"]["object"]
+    obj = (event.get("data") or {}).get("object")
+    if not isinstance(obj, dict):
+        obj = {}  # nothing to apply; recorded as processed so that it is not retried forever
     with uow_factory() as uow:
         if not event_id or uow.processed.seen("stripe", event_id):
             return "duplicate"
@@ -71,6 +73,8 @@ def handle_stripe_event(
 def _dispatch(
     uow: UnitOfWork, clock: Clock, event_type: str, obj: dict[str, Any], method: MethodDetails | None
 ) -> _Effect:
+    if "id" not in obj:
+        return _Effect()
     match event_type:
         case t if t in PAYMENT_EVENTS:
             return _payment_event(uow, clock, payment_info(obj))
@@ -98,7 +102,7 @@ def _charge_refunded(uow: UnitOfWork, clock: Clock, charge: dict[str, Any]) -> _
     if attempt is None:
         return _Effect()
     # amount_refunded is the charge's running total, so an old or repeated event changes nothing.
-    ledger.apply_refund_in(uow, attempt.id, int(charge["amount_refunded"]), clock, reason="provider")
+    ledger.apply_refund_in(uow, attempt.id, int(charge.get("amount_refunded") or 0), clock, reason="provider")
     return _Effect("processed")
 
 

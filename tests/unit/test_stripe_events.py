@@ -234,3 +234,9 @@ def test_the_cancel_of_an_intent_that_needed_authentication_keeps_the_answer_giv
 
     [attempt] = attempts(services, invoice(services, ELECTRICITY).id)
     assert (first.status, attempt.status) == ("requires_action", PaymentStatus.REQUIRES_ACTION)
+
+
+def test_an_event_without_an_object_is_recorded_and_ignored(services, fake, demo) -> None:
+    evt = {"id": "evt_empty", "type": "payment_intent.succeeded", "data": {}}
+    assert handle(services, fake, evt) == "ignored"
+    assert handle(services, fake, evt) == "duplicate"
