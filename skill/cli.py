@@ -105,7 +105,10 @@ def cmd_oauth_client_create(args: argparse.Namespace) -> int:
     from .services.oauth_clients import create_client
 
     services = _services(args)
-    created = create_client(services.uow(), services.clock, vendor_id=args.vendor_id, name=args.name)
+    try:
+        created = create_client(services.uow(), services.clock, vendor_id=args.vendor_id, name=args.name)
+    finally:
+        services.dispose()
     base = services.settings.public_base_url
     # The Alexa developer console's Account Linking fields, in its order (docs/account-linking.md).
     print(f"Authorization URI:        {base}/oauth/authorize")
