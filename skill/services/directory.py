@@ -96,15 +96,31 @@ def upsert_customer(uow: UnitOfWork, data: CustomerData, clock: Clock, *, keep_m
         if customer is None:
             customer = m.Customer(name=data.name, email=email, created_at=clock.now(), voice_pin_failures=0)
             uow.customers.add(customer)
-        customer.name, customer.locale = data.name, data.locale
-        customer.email = customer.email or email
-        if data.mobile is not None or not keep_missing:
-            customer.mobile = data.mobile
+        _update_contact(customer, data, email, keep_missing=keep_missing)
         uow.flush()
         for biller_id, number in data.accounts.items():
             _open_account(uow, customer, biller_id, number)
         uow.commit()
         return customer.id
+
+
+def _update_contact(
+    customer: m.Customer, data: CustomerData, email: str | None, *, keep_missing: bool
+) -> None:
+    """Apply a biller's contact details, unless the customer is shared with another biller.
+
+    One biller must never redirect where another biller's payment links and one-time login codes go: for a
+    shared customer, a biller can fill in what is missing but not change what is there.
+    """
+    shared = customer.id is not None and any(a.biller_id not in data.accounts for a in customer.accounts)
+    if shared:
+        customer.mobile = customer.mobile or data.mobile
+        customer.email = customer.email or email
+        return
+    customer.name, customer.locale = data.name, data.locale
+    customer.email = customer.email or email
+    if data.mobile is not None or not keep_missing:
+        customer.mobile = data.mobile
 
 
 def _account_holder(uow: UnitOfWork, accounts: dict[int, str]) -> m.Customer | None:

@@ -178,3 +178,17 @@ def test_api_keys_are_stored_only_as_hashes_and_the_cli_prints_a_working_key(
         stored = [(row.key_hash, row.key_id) for row in uow.session.query(m.ApiKey).all()]
     assert all(key not in (h, i) and api.biller.key not in (h, i) for h, i in stored)
     assert main(["apikey", "create", "--biller", "no-such-biller"]) == 1
+
+
+def test_a_biller_cannot_redirect_a_shared_customers_contact_details(api: Api) -> None:
+    """Links and one-time login codes go to the customer's number; another biller must not change it."""
+    dana = api.customer("ACC-1", email="dana@example.com", mobile="+31612345678", name="Dana")
+    shared = api.customer(
+        "L-9", as_biller=api.other, email="dana@example.com", mobile="+31699999999", name="Mallory"
+    )
+    assert shared == dana  # the same person holds accounts with both billers
+    with api.services.uow() as uow:
+        customer = uow.customers.get(dana)
+        assert customer is not None
+        assert (customer.name, customer.mobile) == ("Dana", "+31612345678")
+        assert sorted(a.biller_id for a in customer.accounts) == sorted([api.biller.id, api.other.id])
