@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from ..domain.clock import Clock
 from ..domain.errors import CurrencyMismatch, DomainError, InvalidInput, NotFound
 from ..domain.model import (
@@ -22,6 +24,7 @@ from ..domain.model import (
 )
 from ..domain.money import normalize_currency, require_minor_units
 from ..storage import models as m
+from ..storage.db import is_unique_violation
 from ..storage.uow import UnitOfWork
 from .biller_events import emit_invoice_paid
 from .views import SettlementResult
@@ -107,7 +110,13 @@ def create_invoices(uow: UnitOfWork, biller_id: int, news: Sequence[NewInvoice],
         invoices = [_invoice_row(new, now) for new in news]
         for invoice in invoices:
             uow.invoices.add(invoice)
-        uow.flush()
+        try:
+            uow.flush()
+        except IntegrityError as exc:
+            if not is_unique_violation(exc, "invoices", "biller_id", "number"):
+                raise
+            # A concurrent request took one of these numbers after our check: the same answer as if first.
+            raise DuplicateInvoiceNumber("an invoice with this number exists", field="number") from None
         for invoice in invoices:
             uow.events.record(
                 invoice.id, EventKind.CREATED, now, data={"amount_minor": invoice.amount_due_minor}

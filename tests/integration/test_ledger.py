@@ -465,3 +465,15 @@ def test_a_second_customer_account_gets_its_own_invoices(
     account = directory.account_id(services.uow(), other, new_bill.biller_id)
     created = ledger.create_invoice(services.uow(), replace(new_bill, account_id=account), services.clock)
     assert list_outstanding(services.uow(), other, services.clock).bills[0].id == created
+
+
+def test_a_number_taken_between_check_and_insert_is_a_duplicate_not_a_crash(
+    services: Services, new_bill: ledger.NewInvoice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests racing for one invoice number: the loser gets the same answer as a sequential second."""
+    ledger.create_invoice(services.uow(), new_bill, services.clock)
+    from skill.storage.api_repositories import BillerInvoiceRepository
+
+    monkeypatch.setattr(BillerInvoiceRepository, "existing_numbers", lambda self, biller_id, numbers: set())
+    with pytest.raises(ledger.DuplicateInvoiceNumber):
+        ledger.create_invoice(services.uow(), new_bill, services.clock)
