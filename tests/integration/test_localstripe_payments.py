@@ -437,3 +437,25 @@ def test_a_refund_made_in_the_stripe_dashboard_reopens_the_balance(
     bill = invoice(services, ELECTRICITY)
     assert (bill.status, bill.amount_paid_minor) == (InvoiceStatus.PARTIALLY_PAID, 6430)
     assert kinds(services, bill.id)[-1] == "refunded"
+
+
+def test_reconcile_reports_an_intent_the_provider_does_not_know_and_exits_4(
+    services, demo, customer, localstripe, settings, monkeypatch, capsys
+) -> None:
+    with pytest.raises(ConnectionError):
+        pay(services, demo, key="lost", uow_factory=CommitFailsAfter(services.uow, fail_on=2))
+    [attempt] = attempts(services, invoice(services, ELECTRICITY).id)
+    with services.uow() as uow:  # as if our row pointed at an intent from another Stripe account
+        uow.attempts.get(attempt.id).provider_reference = "pi_unknown_to_this_account"
+        uow.commit()
+    for name, value in {
+        "DATABASE_URL": settings.database_url,
+        "STRIPE_API_KEY": API_KEY,
+        "STRIPE_API_BASE": localstripe.base_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    assert cli.main(["reconcile", "--older-than-minutes", "0"]) == 4
+
+    assert "1 unreachable" in capsys.readouterr().out
+    assert attempts(services, invoice(services, ELECTRICITY).id)[0].status is PaymentStatus.PENDING
