@@ -275,7 +275,8 @@ def _mapped(*, card_errors: bool = True) -> Iterator[None]:
         raise GatewayError(f"card error {exc.code}") from exc
     except stripe.AuthenticationError as exc:
         raise GatewayError("the provider refused our API key") from exc
-    except stripe.StripeError as exc:  # e.g. an id the provider does not know: services never see Stripe types
+    except stripe.StripeError as exc:
+        # e.g. an id the provider does not know: services never see Stripe's types
         raise GatewayError(f"{type(exc).__name__} ({exc.http_status})") from exc
 
 
