@@ -29,6 +29,8 @@ def fake(demo) -> FakeGateway:  # type: ignore[no-untyped-def]
     gateway = FakeGateway()
     gateway.add_method(method_id=DEMO_CARD, customer=DEMO_CUSTOMER)
     gateway.add_method(method_id="pm_browser_card", last4="1881")
+    gateway.add_method(method_id=f"pm_card_{ELECTRICITY}", last4="0001")
+    gateway.add_method(method_id=f"pm_card_{WATER}", last4="0002")
     return gateway
 
 
@@ -268,3 +270,20 @@ def test_a_setup_of_another_attempt_is_not_accepted(services, fake, demo) -> Non
             setup_intent_id=setup_id_of(fake, other),
         )
     assert fake.charged == []
+
+
+def test_the_two_step_flow_saves_the_card_only_when_asked(services, fake, demo) -> None:
+    for save, number in ((False, ELECTRICITY), (True, WATER)):
+        token, started = card_start(services, fake, demo, number, save=save)
+        fake.browser_sets_up(setup_id_of(fake, started), f"pm_card_{number}")
+        charge_link_card(
+            services.uow,
+            fake,
+            services.clock,
+            token=token,
+            attempt_id=started.attempt_id,
+            setup_intent_id=setup_id_of(fake, started),
+        )
+
+    labels = [m.label for m in stored_methods(services.uow(), demo.customer_id)]
+    assert labels == ["Visa ending 4242", "Visa ending 0002"]
