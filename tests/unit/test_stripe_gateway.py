@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import stripe
@@ -142,3 +144,16 @@ def test_the_web_app_and_the_skill_start_without_importing_stripe(tmp_path) -> N
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "False"
+
+
+def test_stripe_is_imported_by_the_stripe_gateway_only() -> None:
+    package = Path(__file__).resolve().parents[2] / "skill"
+    importers = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            if any(n.split(".")[0] == "stripe" for n in names):
+                importers.add(str(path.relative_to(package)))
+    assert importers == {"payments/stripe_gateway.py"}
