@@ -104,11 +104,28 @@ def begin_send(uow: UnitOfWork, message_id: int, *, worker: str, now: datetime, 
     )
 
 
+# Secrets a message carries only until it is delivered (or given up): one-time codes, payment-link URLs.
+SECRET_PAYLOAD_KEYS = frozenset({"code", "url"})
+
+
 def settle(uow: UnitOfWork, message_id: int, *, worker: str, **values: Any) -> bool:
-    """Record an attempt's outcome (sent, pending again, dead, or sending-with-unknown-outcome) and let go."""
+    """Record an attempt's outcome (sent, pending again, dead, or sending-with-unknown-outcome) and let go.
+
+    A finished message keeps no secret: its code or link is replaced, so the outbox is not a second copy of
+    what we otherwise store only hashed.
+    """
     values.setdefault("claimed_by", None)
     values.setdefault("lease_until", None)
+    if values.get("status") in ("sent", "dead"):
+        values["payload"] = _without_secrets(uow, message_id)
     return _fenced(uow, message_id, worker, ("sending",), **values)
+
+
+def _without_secrets(uow: UnitOfWork, message_id: int) -> dict[str, Any]:
+    with uow:
+        row = uow.outbox.get(message_id)
+        payload = dict(row.payload) if row is not None else {}
+    return {key: "[redacted]" if key in SECRET_PAYLOAD_KEYS else value for key, value in payload.items()}
 
 
 def release(uow: UnitOfWork, message_ids: Iterable[int], *, worker: str) -> None:

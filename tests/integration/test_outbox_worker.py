@@ -302,3 +302,26 @@ def test_worker_keeps_running_through_a_database_outage(services: Services) -> N
     with pytest.raises(OperationalError):
         calls.clear()
         worker.run(batch=5, once=True)
+
+
+def test_a_delivered_or_dead_message_keeps_no_link_or_code(services: Services) -> None:
+    """Link tokens and one-time codes are stored hashed elsewhere; the outbox forgets them once done."""
+    [sent_id] = queue(services, payload={"code": "123456"})
+    sender = RecordingSender()
+    make_worker(services, sender).run(batch=1, once=True)
+    assert row(services, sent_id).payload["url"] == "[redacted]"
+    assert row(services, sent_id).payload["code"] == "[redacted]"
+    assert sender.sent[0].payload["url"].startswith("https://pay.example.test/pay/")  # the provider got it
+
+    class Refusing:
+        channel = "sms"
+
+        def send(self, message: object) -> str | None:
+            raise PermanentDeliveryError("number not reachable")
+
+    [dead_id] = queue(services, payload={"code": "654321"})
+    make_worker(services, Refusing()).run(batch=1, once=True)
+    dead = row(services, dead_id)
+    assert (
+        dead.status == "dead" and dead.payload["url"] == "[redacted]" and dead.payload["code"] == "[redacted]"
+    )
