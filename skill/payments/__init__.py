@@ -28,4 +28,8 @@ def build_gateway(settings: Settings) -> PaymentGateway:
         payment_method_types=settings.stripe_payment_method_types,
         api_base=settings.stripe_api_base,
         sends_future_usage=not local,
+        # localstripe pickles its whole state on every write (slow under load) and ignores idempotency keys,
+        # so a retried request could charge twice: wait longer and never retry against it.
+        timeout=(3.0, 30.0) if local else (3.0, 6.0),
+        max_network_retries=0 if local else 1,
     )

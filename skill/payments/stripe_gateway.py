@@ -52,13 +52,15 @@ class StripeGateway:
         payment_method_types: tuple[str, ...],
         api_base: str | None = None,
         sends_future_usage: bool = True,
+        timeout: tuple[float, float] = TIMEOUT,
+        max_network_retries: int = 1,
     ) -> None:
         self._client = stripe.StripeClient(
             api_key,
             stripe_version=STRIPE_API_VERSION,
             base_addresses={"api": api_base} if api_base else None,
-            max_network_retries=1,
-            http_client=stripe.RequestsClient(timeout=TIMEOUT),
+            max_network_retries=max_network_retries,
+            http_client=stripe.RequestsClient(timeout=timeout),
         )
         self._webhook_secret = webhook_secret
         self._browser = BrowserConfig(

@@ -80,7 +80,7 @@ def charged(server: LocalStripe) -> list[dict[str, Any]]:
     return [i for i in payment_intents(server) if i["status"] in ("succeeded", "processing")]
 
 
-def wait_for(condition: Callable[[], Any], *, timeout: float = 15.0, what: str = "condition") -> Any:
+def wait_for(condition: Callable[[], Any], *, timeout: float = 30.0, what: str = "condition") -> Any:
     """Poll until `condition()` is truthy (webhooks arrive about a second after the event)."""
     deadline = time.monotonic() + timeout
     while True:
