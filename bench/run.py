@@ -88,7 +88,8 @@ def time_record_payment(services: Any, rounds: int) -> list[float]:
     with services.uow() as uow:
         biller_id = uow.billers.by_slug("northwind-energy").id
     customer = directory.upsert_customer(
-        services.uow(), directory.CustomerData(name="Bench", email="bench@example.com", accounts={biller_id: "B-1"}),
+        services.uow(),
+        directory.CustomerData(name="Bench", email="bench@example.com", accounts={biller_id: "B-1"}),
         services.clock,
     )
     account = directory.account_id(services.uow(), customer, biller_id)
@@ -101,7 +102,9 @@ def time_record_payment(services: Any, rounds: int) -> list[float]:
     samples = []
     for n in range(rounds):
         start = time.perf_counter()
-        ledger.record_payment(services.uow(), invoice, 100, "EUR", idempotency_key=f"bench-{n}", clock=services.clock)
+        ledger.record_payment(
+            services.uow(), invoice, 100, "EUR", idempotency_key=f"bench-{n}", clock=services.clock
+        )
         samples.append((time.perf_counter() - start) * 1000)
     return samples
 
@@ -114,7 +117,13 @@ def cold_start(database_url: str, token: str, runs: int) -> list[float]:
     samples = []
     for _ in range(runs):
         out = subprocess.run(
-            [sys.executable, "-c", COLD_PROBE], input=event, capture_output=True, text=True, cwd=ROOT, env=env, check=True
+            [sys.executable, "-c", COLD_PROBE],
+            input=event,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            check=True,
         )
         samples.append(json.loads(out.stdout)["ms"])
     return samples
