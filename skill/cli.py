@@ -74,7 +74,12 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .web.server import serve
 
-    Settings.from_env()  # fail on misconfiguration before forking workers
+    settings = Settings.from_env()  # fail on misconfiguration before forking workers
+    if not settings.secret_key:
+        raise ConfigError(
+            "SECRET_KEY must be set for the web service: it signs sessions and forms across workers "
+            "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
     serve(args.host, args.port, workers=args.workers)
     return 0
 

@@ -20,14 +20,14 @@ def run_demo(host: str, port: int, *, serve: Callable[[str, int], None] | None =
     settings = Settings.from_env()
     if (path := settings.sqlite_path()) is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    var_dir = Path(os.environ.get("BILLPAY_VAR_DIR", "var")).resolve()
+    os.environ.setdefault("SECRET_KEY", _demo_secret_key(var_dir))
     _prepare_database(settings)
     reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a comparison)
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{reachable}:{port}")
     localstripe: LocalStripe | None = None
     if not (settings.stripe_api_key or settings.stripe_api_base):
-        localstripe = start_localstripe(
-            Path(os.environ.get("BILLPAY_VAR_DIR", "var")).resolve() / "localstripe"
-        )
+        localstripe = start_localstripe(var_dir / "localstripe")
         secret = "whsec_" + secrets.token_hex(16)
         os.environ.update(
             STRIPE_API_BASE=localstripe.base_url, STRIPE_API_KEY=API_KEY, STRIPE_WEBHOOK_SECRET=secret
@@ -41,6 +41,7 @@ def run_demo(host: str, port: int, *, serve: Callable[[str, int], None] | None =
         finally:
             services.dispose()
         worker = start_demo_worker(services.settings)  # payment links and receipts land in var/mailbox/
+        _print_demo_access(services)
         print(f"billpay demo: http://{reachable}:{port}  (Ctrl-C stops everything)", flush=True)
         if localstripe is not None:
             print(f"localstripe: {localstripe.base_url}  (webhooks to /webhooks/stripe)", flush=True)
@@ -80,3 +81,26 @@ def _gunicorn(host: str, port: int) -> None:
     from .web.server import serve
 
     serve(host, port, workers=2)
+
+
+def _demo_secret_key(var_dir: Path) -> str:
+    """A key kept in var/ so that sessions survive a demo restart; production sets SECRET_KEY itself."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _print_demo_access(services: Services) -> None:
+    from datetime import timedelta
+
+    from .services.demo import DEMO_EMAIL
+    from .services.linking import issue_token
+
+    token = issue_token(
+        services.uow(), DEMO_EMAIL, services.clock, ttl=timedelta(days=7), label="billpay demo"
+    )
+    print(f"demo customer: {DEMO_EMAIL}", flush=True)
+    print(f"account-linking token for the demo customer (7 days): {token}", flush=True)

@@ -209,7 +209,7 @@ def _healthz_of_served(url: str, tmp_path: Path) -> requests.Response:
     with log.open("w") as out:
         server = subprocess.Popen(
             [str(BILLPAY), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            env=_env(url, tmp_path),
+            env=_env(url, tmp_path, SECRET_KEY="cli-test-secret"),
             cwd=tmp_path,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -255,3 +255,16 @@ def test_serve_healthz_is_503_when_the_database_is_unreachable(tmp_path: Path) -
     response = _healthz_of_served(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'db.sqlite3'}", tmp_path)
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_serve_without_a_secret_key_refuses_to_start(database_url: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(BILLPAY), "serve", "--port", str(_free_port())],
+        env=_env(database_url, tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "SECRET_KEY must be set" in done.stderr
