@@ -15,6 +15,7 @@ from ..payments.gateway import ChargeResult, GatewayError, PaymentGateway, Payme
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
 from . import ledger
+from .biller_events import emit_payment_failed
 from .methods import save_paid_method
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,8 @@ def _fail(
         channel=str(attempt.channel),
         data={"attempt_id": attempt.id, "amount_minor": attempt.amount_minor, "reason": reason},
     )
+    # The biller's systems hear of it through their webhook, in this same transaction (the outbox).
+    emit_payment_failed(uow, attempt, now)
 
 
 def _after_settled(uow: UnitOfWork, attempt: m.PaymentAttempt, invoice: m.Invoice, now: datetime) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from skill.bootstrap import Services
@@ -203,3 +205,27 @@ def test_the_channel_is_recorded_on_the_attempt(services, fake, demo) -> None:
         channel=Channel.API,
     )
     assert attempts(services, bill.id)[0].channel is Channel.API
+
+
+def test_a_failed_payment_is_announced_to_the_billers_webhook(services, fake, demo) -> None:
+    from skill.services.api_webhooks import register_webhook
+
+    with services.uow() as uow:
+        biller_id = uow.billers.by_slug("northwind-energy").id
+    register_webhook(
+        services.uow(),
+        biller_id,
+        "https://erp.example.test/hooks",
+        ["payment.failed"],
+        services.clock,
+        allow_insecure=False,
+    )
+    fake.add_method(method_id="pm_declines", customer=DEMO_CUSTOMER, behaviour="decline:insufficient_funds")
+    method_id = add_method_row(services, demo.customer_id, "pm_declines")
+
+    pay(services, fake, demo, method_id=method_id)
+
+    [hook] = outbox(services, "webhook")
+    body = json.loads(hook.payload["body"])
+    assert body["type"] == "payment.failed"
+    assert body["data"]["failure_reason"] == "insufficient_funds"
