@@ -129,7 +129,7 @@ def account_linking_request(settings: Settings, env: Mapping[str, str]) -> Json:
         "clientId": env.get("ALEXA_OAUTH_CLIENT_ID") or "alexa",
         "scopes": ["bills"],
         "domains": [],
-        "defaultTokenExpirationInSeconds": settings.token_ttl_days * 24 * 3600,
+        "defaultTokenExpirationInSeconds": settings.auth.access_token_ttl_seconds,
         "skipOnEnablement": False,
     }
     if env.get("ALEXA_OAUTH_CLIENT_SECRET"):
