@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from ..domain.clock import Clock
@@ -161,3 +162,26 @@ def _owned_invoice(uow: UnitOfWork, customer_id: int, invoice_id: int) -> m.Invo
         # Another customer's bill is reported exactly like a missing one.
         raise NotFound("unknown invoice", invoice_id=invoice_id)
     return invoice
+
+
+@dataclass(frozen=True)
+class BillerName:
+    """How a customer may name one of their billers by voice."""
+
+    slug: str
+    spoken_name: str
+    synonyms: tuple[str, ...]
+
+
+def customer_billers(uow: UnitOfWork, customer_id: int) -> list[BillerName]:
+    """The billers this customer holds accounts with (for per-customer voice vocabulary)."""
+    with uow:
+        customer = uow.customers.get(customer_id)
+        if customer is None:
+            return []
+        names = []
+        for account in sorted(customer.accounts, key=lambda a: a.biller_id):
+            biller = account.biller
+            synonyms = {biller.name, *(biller.aliases or [])} - {biller.spoken_name}
+            names.append(BillerName(biller.slug, biller.spoken_name, tuple(sorted(synonyms))))
+        return names

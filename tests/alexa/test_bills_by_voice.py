@@ -81,3 +81,21 @@ def test_ordinal_refers_to_the_list_just_heard(alexa: AlexaClient) -> None:
     alexa.intent("ListBillsIntent")
     alexa.intent("BillDetailsIntent", slot("ordinal", "second", "2"))
     assert "phone bill from Lumen Mobile" in alexa.speech
+
+
+def test_launch_teaches_alexa_the_customers_own_biller_names(alexa: AlexaClient) -> None:
+    alexa.launch()
+    [directive] = alexa.last["response"]["directives"]
+    assert directive["type"] == "Dialog.UpdateDynamicEntities"
+    assert directive["updateBehavior"] == "REPLACE"
+    [entity_type] = directive["types"]
+    assert entity_type["name"] == "BILLER_NAME"
+    ids = {v["id"]: v["name"] for v in entity_type["values"]}
+    assert set(ids) == {"northwind-energy", "aqua-pura", "lumen-mobile"}
+    assert ids["aqua-pura"]["value"] == "Aqua Pura"
+    assert "Aqua Pura Water" in ids["aqua-pura"]["synonyms"]
+
+
+def test_a_biller_resolved_by_slug_is_found(alexa: AlexaClient) -> None:
+    alexa.intent("ListBillsIntent", slot("biller", "aqua pura", "aqua-pura"))
+    assert "water bill from Aqua Pura" in alexa.speech

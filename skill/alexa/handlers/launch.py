@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ask_sdk_model import Response
 
-from ...services.bills import list_outstanding
+from ...services.bills import customer_billers, list_outstanding
+from ..vocabulary import biller_entities
 from .base import Handler, Turn
 from .words import amount
 
@@ -14,6 +15,9 @@ class LaunchRequestHandler(Handler):
 
     def respond(self, turn: Turn) -> Response:
         summary = list_outstanding(turn.services.uow(), turn.customer_id, turn.services.clock)
+        billers = customer_billers(turn.services.uow(), turn.customer_id)
+        if billers:
+            turn.hi.response_builder.add_directive(biller_entities(billers))
         first_name = (turn.customer.name.split() or [""])[0] if turn.customer else ""
         greeting = turn.t("launch.greeting", name=first_name)
         if not summary.bills:
