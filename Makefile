@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv demo test test-pg lint typecheck check skill-package e2e-deps browser-deps bench clean
+.PHONY: venv demo test test-pg lint typecheck check skill-package lambda-package e2e-deps browser-deps bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,12 @@ e2e-deps:
 skill-package: $(STAMP)
 	$(BIN)/billpay skill package --out .
 
+## make lambda-package: dist/lambda.zip with the runtime dependencies only (handler lambda_function.lambda_handler).
+lambda-package: $(STAMP)
+	$(PY) -m skill.lambda_package --out dist/lambda.zip
+
 bench: $(STAMP)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) var skill-package ask-resources.json .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var build dist skill-package ask-resources.json .pytest_cache .mypy_cache .ruff_cache
