@@ -25,6 +25,7 @@ import hmac
 import logging
 import re
 import secrets
+import traceback
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -120,6 +121,7 @@ def init_security(app: Flask, settings: Settings) -> None:
     app.after_request(add_headers)
     app.register_error_handler(CsrfFailure, _csrf_failure)
     redact_tokens_in_access_logs()
+    scrub_unhandled_error_logs(app)
     app.jinja_env.globals.update(csrf_token=csrf_token, csp_nonce=csp_nonce)
 
 
@@ -141,6 +143,26 @@ def redact_tokens_in_access_logs() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactLinkTokens) for f in logger.filters):
             logger.addFilter(RedactLinkTokens())
+
+
+class ScrubExceptionText(logging.Filter):
+    """Keep a logged traceback's frames and the exception's type, drop its text: it can carry SQL parameters."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None:
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            record.exc_text = f"Traceback (most recent call last):\n{frames}{type(exc).__name__}"
+            record.exc_info = None
+        return True
+
+
+def scrub_unhandled_error_logs(app: Flask) -> None:
+    """Flask logs an unhandled error as "Exception on <path> [<method>]" with its traceback, on app.logger:
+    the path may hold a payment-link token and the exception text personal data."""
+    for kind in (RedactLinkTokens, ScrubExceptionText):
+        if not any(isinstance(f, kind) for f in app.logger.filters):
+            app.logger.addFilter(kind())
 
 
 def csp_nonce() -> str:

@@ -230,3 +230,22 @@ def test_access_logs_never_show_link_or_wallet_tokens() -> None:
     assert "SeCrEt123" not in record.getMessage()
     assert "/pay/<redacted>/done?attempt=3" in record.getMessage()
     assert "abc.def" not in wallet.getMessage() and "/wallet?t=<redacted>" in wallet.getMessage()
+
+
+def test_an_unhandled_error_is_logged_without_the_link_token_or_the_exception_text(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = _app(services)
+    email = "alice@example.com"
+
+    @app.get("/pay/<token>/boom")
+    def boom(token: str) -> str:
+        raise RuntimeError(f"duplicate key value (email)=({email})")
+
+    with caplog.at_level("ERROR"):
+        response = app.test_client().get("/pay/SeCrEt123/boom")
+
+    assert response.status_code == 500
+    assert "Exception on /pay/<redacted>/boom [GET]" in caplog.text
+    assert "in boom" in caplog.text and "RuntimeError" in caplog.text  # frames and type stay
+    assert "SeCrEt123" not in caplog.text and email not in caplog.text
