@@ -109,9 +109,9 @@ def upsert_biller_customer(
     with uow:
         customer = uow.customers.get(customer_id)
         assert customer is not None
-        # Echo the mobile only if this biller sent it: a stored one may come from another biller.
+        # Echo the name, mobile and locale this biller sent: stored ones may come from another biller.
         return ApiCustomer(
-            customer.id, account_number, customer.name, customer.email, data.mobile, customer.locale, created
+            customer.id, account_number, data.name, customer.email, data.mobile, data.locale, created
         )
 
 

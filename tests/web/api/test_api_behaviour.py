@@ -192,3 +192,13 @@ def test_a_biller_cannot_redirect_a_shared_customers_contact_details(api: Api) -
         assert customer is not None
         assert (customer.name, customer.mobile) == ("Dana", "+31612345678")
         assert sorted(a.biller_id for a in customer.accounts) == sorted([api.biller.id, api.other.id])
+
+
+def test_a_biller_never_sees_the_name_another_biller_stored_for_a_shared_customer(api: Api) -> None:
+    api.customer("ACC-1", email="dana@example.com", name="Dana de Vries", locale="nl-NL")
+    answer = api.call(
+        "PUT", "/customers/L-9", {"name": "D. Vries", "email": "dana@example.com"}, as_biller=api.other
+    )
+    assert answer.status_code == 201, answer.json
+    assert answer.json is not None and "Dana de Vries" not in str(answer.json)
+    assert (answer.json["name"], answer.json["mobile"]) == ("D. Vries", None)
