@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ..domain.clock import Clock
 from .senders import DeliveryOutcomeUnknown, OutgoingMessage, PermanentDeliveryError, TransientDeliveryError
@@ -53,24 +56,38 @@ class WebhookSender:
     resend_is_safe = True
 
     def __init__(
-        self, secret_for: Callable[[int], str | None], clock: Clock, *, timeout: float = 10.0
+        self,
+        secret_for: Callable[[int], str | None],
+        clock: Clock,
+        *,
+        timeout: float = 10.0,
+        allow_private: bool = False,
+        resolve: Callable[[str], list[str]] | None = None,
     ) -> None:
         self._secret_for = secret_for
         self._clock = clock
         self._timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirects)
+        self._allow_private = allow_private  # WEBHOOKS_ALLOW_INSECURE_URLS: local development only
+        self._resolve = resolve or _addresses
 
     @classmethod
     def for_services(cls, services: Services) -> WebhookSender:
         from ..services.api_webhooks import signing_secret
 
-        return cls(lambda endpoint_id: signing_secret(services.uow(), endpoint_id), services.clock)
+        return cls(
+            lambda endpoint_id: signing_secret(services.uow(), endpoint_id),
+            services.clock,
+            allow_private=services.settings.webhooks_allow_insecure,
+        )
 
     def send(self, message: OutgoingMessage) -> str | None:
         payload = message.payload
         secret = self._secret_for(int(payload["endpoint_id"]))
         if secret is None:
             raise PermanentDeliveryError("webhook endpoint was removed")
+        if not self._allow_private:
+            self._refuse_internal_hosts(message.recipient)
         body = str(payload["body"]).encode()
         timestamp = int(self._clock.now().timestamp())
         request = urllib.request.Request(  # noqa: S310 (https, or http only where WEBHOOKS_ALLOW_INSECURE_URLS)
@@ -91,6 +108,22 @@ class WebhookSender:
             raise PermanentDeliveryError("receiver answered 410 Gone")
         raise TransientDeliveryError(f"receiver answered {status}")
 
+    def _refuse_internal_hosts(self, url: str) -> None:
+        """Registration refuses internal hosts by address, but a public name can resolve to one (SSRF).
+
+        Checked at each delivery, so a name re-pointed after registration is caught too; a rebinding between
+        this lookup and the connection's own is not.
+        """
+        try:
+            found = [
+                ipaddress.ip_address(a.split("%")[0]) for a in self._resolve(urlsplit(url).hostname or "")
+            ]
+        except (OSError, ValueError):
+            raise TransientDeliveryError("receiver host does not resolve") from None
+        mapped = [a.ipv4_mapped or a if isinstance(a, ipaddress.IPv6Address) else a for a in found]
+        if not mapped or not all(a.is_global for a in mapped):
+            raise PermanentDeliveryError("receiver host resolves to a non-public address")
+
     def _post(self, request: urllib.request.Request) -> int:
         try:
             with self._opener.open(request, timeout=self._timeout) as response:
@@ -101,3 +134,7 @@ class WebhookSender:
             raise DeliveryOutcomeUnknown(f"receiver timed out ({type(exc).__name__})") from None
         except (urllib.error.URLError, OSError) as exc:
             raise TransientDeliveryError(f"receiver unreachable ({type(exc).__name__})") from None
+
+
+def _addresses(host: str) -> list[str]:
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)]
