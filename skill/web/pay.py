@@ -165,7 +165,7 @@ def pay_open_wallet(token: str) -> ResponseReturnValue:
         customer_id = link_customer(services.uow, services.clock, token=token)
     except NotFound:
         return render_message(choose_locale(), "wallet_signin", 401)
-    sign_in(customer_id)
+    sign_in(customer_id, wallet_only=True)
     return redirect(url_for("wallet.wallet_page"), 303)
 
 

@@ -10,7 +10,8 @@ API (for every blueprint that renders HTML or accepts a browser form):
 - ``csp_nonce()``: this response's nonce (also a Jinja global) for ``<script nonce="...">`` and
   ``<style nonce="...">``; prefer external files in ``static/``.
 - ``@csrf_exempt``: for a view that machines POST forms to without our cookie (e.g. an OAuth token endpoint).
-- ``sign_in(customer_id)`` / ``signed_in_customer()`` / ``sign_out()``: the browser session's customer.
+- ``sign_in(customer_id, wallet_only=False)`` / ``signed_in_customer(for_wallet=False)`` / ``sign_out()``: the browser
+  session's customer; a session opened by a link from a message counts for /wallet only.
 
 CSRF design: a synchronizer token kept in Flask's signed session cookie (SameSite=Lax, HttpOnly) and compared in
 constant time. It is checked on every POST/PUT/PATCH/DELETE that carries our session cookie or a body a
@@ -45,6 +46,7 @@ SESSION_COOKIE = "billpay_session"
 SESSION_LIFETIME = timedelta(minutes=30)
 _CSRF_KEY = "csrf"
 _CUSTOMER_KEY = "customer_id"
+_WALLET_ONLY_KEY = "wallet_only"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _SIMPLE_BODIES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
 # https://docs.stripe.com/security/guide#content-security-policy
@@ -213,15 +215,24 @@ def _csrf_failure(exc: CsrfFailure) -> ResponseReturnValue:
     return jsonify({"title": "Bad Request", "status": 400, "detail": exc.description}), 400
 
 
-def sign_in(customer_id: int) -> None:
-    """Bind the browser session to a customer (new CSRF token: no fixation across the sign-in)."""
+def sign_in(customer_id: int, *, wallet_only: bool = False) -> None:
+    """Bind the browser session to a customer (new CSRF token: no fixation across the sign-in).
+
+    wallet_only: signed in by a link from a message (a bearer secret), not by a code or password: the session
+    opens /wallet, never the account page or account linking (password, voice PIN, Alexa).
+    """
     session.clear()
     session.permanent = True  # expires after SESSION_LIFETIME; the signature carries the time
     session[_CUSTOMER_KEY] = customer_id
+    if wallet_only:
+        session[_WALLET_ONLY_KEY] = True
 
 
-def signed_in_customer() -> int | None:
+def signed_in_customer(*, for_wallet: bool = False) -> int | None:
+    """The session's customer; a wallet-only session counts only where for_wallet is set."""
     value = session.get(_CUSTOMER_KEY)
+    if session.get(_WALLET_ONLY_KEY) and not for_wallet:
+        return None
     return value if isinstance(value, int) else None
 
 

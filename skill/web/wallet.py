@@ -37,9 +37,9 @@ def wallet_page() -> ResponseReturnValue:
             linked = wallet_link_customer(services.settings.secret_key, request.args["t"])
         except NotFound:
             return render_message(choose_locale(), "wallet_signin", 401)
-        sign_in(linked)
+        sign_in(linked, wallet_only=True)
         return redirect(url_for("wallet.wallet_page"), 303)  # the token leaves the address bar and history
-    customer_id = signed_in_customer()
+    customer_id = signed_in_customer(for_wallet=True)
     if customer_id is None:
         return render_message(choose_locale(), "wallet_signin", 401)
     try:
@@ -53,7 +53,7 @@ def wallet_page() -> ResponseReturnValue:
 
 @bp.post("/wallet/setup")
 def wallet_setup() -> ResponseReturnValue:
-    services, customer_id = _services(), signed_in_customer()
+    services, customer_id = _services(), signed_in_customer(for_wallet=True)
     if customer_id is None:
         return jsonify({"error": "signed_out"}), 401
     form = request.get_json(silent=True) or {}
@@ -69,7 +69,7 @@ def wallet_setup() -> ResponseReturnValue:
 
 @bp.post("/wallet/complete")
 def wallet_complete() -> ResponseReturnValue:
-    services, customer_id = _services(), signed_in_customer()
+    services, customer_id = _services(), signed_in_customer(for_wallet=True)
     if customer_id is None:
         return jsonify({"error": "signed_out"}), 401
     form = request.get_json(silent=True) or {}
@@ -90,7 +90,7 @@ def wallet_complete() -> ResponseReturnValue:
 
 @bp.post("/wallet/<int:method_id>/remove")
 def wallet_remove(method_id: int) -> ResponseReturnValue:
-    services, customer_id = _services(), signed_in_customer()
+    services, customer_id = _services(), signed_in_customer(for_wallet=True)
     if customer_id is None:
         return render_message(choose_locale(), "wallet_signin", 401)
     try:
@@ -108,7 +108,7 @@ def wallet_remove(method_id: int) -> ResponseReturnValue:
 
 @bp.post("/wallet/<int:method_id>/default")
 def wallet_default(method_id: int) -> ResponseReturnValue:
-    services, customer_id = _services(), signed_in_customer()
+    services, customer_id = _services(), signed_in_customer(for_wallet=True)
     if customer_id is None:
         return render_message(choose_locale(), "wallet_signin", 401)
     try:

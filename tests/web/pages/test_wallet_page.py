@@ -11,6 +11,7 @@ from skill.bootstrap import Services
 from skill.domain.errors import NotFound
 from skill.domain.model import MethodKind
 from skill.services.demo import DemoSummary
+from skill.services.oauth_clients import create_client
 from skill.services.wallet_links import issue_wallet_token, wallet_link_customer
 from tests.support.fake_gateway import FakeGateway
 from tests.web.pages.conftest import csrf_of
@@ -69,6 +70,44 @@ def test_the_payment_page_opens_the_wallet_of_the_links_customer(
 
     assert response.status_code == 303
     assert "Alex Demo" in client.get("/wallet").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("opened_by", ["payment link", "wallet link"])
+def test_a_link_opens_the_wallet_only_never_the_account_or_account_linking(
+    client: FlaskClient, services: Services, demo: DemoSummary, water_token: str, opened_by: str
+) -> None:
+    """A link from a message is a bearer secret: it must not let its holder set a password or PIN, or link Alexa."""
+    if opened_by == "payment link":
+        csrf = csrf_of(client.get(f"/pay/{water_token}").get_data(as_text=True))
+        assert client.post(f"/pay/{water_token}/wallet", data={"csrf_token": csrf}).status_code == 303
+        csrf = csrf_of(client.get("/wallet").get_data(as_text=True))
+    else:
+        csrf = _sign_in(client, services, demo.customer_id)
+
+    password = {
+        "csrf_token": csrf,
+        "password": "correct horse battery",
+        "password_confirm": "correct horse battery",
+    }
+    pin = {"csrf_token": csrf, "pin": "1234", "pin_confirm": "1234"}
+
+    assert client.get("/account").headers["Location"].startswith("/login")
+    assert client.post("/account/password", data=password).headers["Location"].startswith("/login")
+    assert client.post("/account/pin", data=pin).headers["Location"].startswith("/login")
+    alexa = create_client(services.uow(), services.clock, vendor_id="M2VENDOR")
+    authorize = client.get(
+        "/oauth/authorize",
+        query_string={
+            "response_type": "code",
+            "client_id": alexa.client_id,
+            "redirect_uri": alexa.redirect_uris[0],
+        },
+    )
+    assert authorize.status_code == 303 and authorize.headers["Location"].startswith("/login")
+    with services.uow() as uow:
+        customer = uow.customers.get(demo.customer_id)
+        assert customer is not None and customer.password_hash is None
+    assert client.get("/wallet").status_code == 200  # the wallet itself still works
 
 
 def test_adding_a_card_stores_it_after_the_provider_confirms(
