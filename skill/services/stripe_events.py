@@ -50,11 +50,12 @@ def handle_stripe_event(
         if not event_id or uow.processed.seen("stripe", event_id):
             return "duplicate"
     method = _method_of_setup(gateway, obj) if event_type == "setup_intent.succeeded" else None
+    current = _current_payment(uow_factory, gateway, obj) if event_type in PAYMENT_EVENTS else None
     try:
         with uow_factory() as uow:
             if uow.processed.seen("stripe", event_id):
                 return "duplicate"
-            effect = _dispatch(uow, clock, event_type, obj, method)
+            effect = _dispatch(uow, clock, event_type, obj, method, current)
             # Same transaction as the effect: a crash leaves neither, and the redelivery does both.
             uow.processed.add(
                 m.ProcessedEvent(
@@ -71,13 +72,18 @@ def handle_stripe_event(
 
 
 def _dispatch(
-    uow: UnitOfWork, clock: Clock, event_type: str, obj: dict[str, Any], method: MethodDetails | None
+    uow: UnitOfWork,
+    clock: Clock,
+    event_type: str,
+    obj: dict[str, Any],
+    method: MethodDetails | None,
+    current: PaymentInfo | None,
 ) -> _Effect:
     if "id" not in obj:
         return _Effect()
     match event_type:
         case t if t in PAYMENT_EVENTS:
-            return _payment_event(uow, clock, payment_info(obj))
+            return _payment_event(uow, clock, current or payment_info(obj))
         case "charge.refunded":
             return _charge_refunded(uow, clock, obj)
         case "setup_intent.succeeded":
@@ -93,6 +99,23 @@ def _payment_event(uow: UnitOfWork, clock: Clock, info: PaymentInfo) -> _Effect:
     if attempt is None:
         return _Effect()  # not one of ours (another integration on the same account)
     return _Effect("processed", apply_payment_in(uow, attempt.id, info, clock), info)
+
+
+def _current_payment(
+    uow_factory: Callable[[], UnitOfWork], gateway: PaymentGateway, intent: dict[str, Any]
+) -> PaymentInfo | None:
+    """One of our intents as the provider sees it now, not as the event's snapshot saw it.
+
+    Deliveries come in any order: a page retried after a failed confirmation must not be failed by the late
+    payment_failed of the first try. Read before the transaction: no provider call while rows are locked.
+    https://docs.stripe.com/webhooks#event-ordering
+    """
+    if "id" not in intent:
+        return None
+    snapshot = payment_info(intent)
+    with uow_factory() as uow:
+        ours = find_attempt_in(uow, snapshot) is not None
+    return gateway.retrieve_payment(snapshot.reference) if ours else None
 
 
 def _charge_refunded(uow: UnitOfWork, clock: Clock, charge: dict[str, Any]) -> _Effect:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 
 from skill.domain.errors import NotFound
-from skill.domain.model import InvoiceStatus, MethodKind, PaymentStatus
+from skill.domain.model import Channel, InvoiceStatus, MethodKind, PaymentStatus
+from skill.services.link_payments import start_link_payment
+from skill.services.links import send_payment_link
 from skill.services.payments import pay_with_mandate, stored_methods
 from skill.services.stripe_events import handle_stripe_event
 from tests.support.fake_gateway import FakeGateway, event, intent_json
@@ -240,3 +245,28 @@ def test_an_event_without_an_object_is_recorded_and_ignored(services, fake, demo
     evt = {"id": "evt_empty", "type": "payment_intent.succeeded", "data": {}}
     assert handle(services, fake, evt) == "ignored"
     assert handle(services, fake, evt) == "duplicate"
+
+
+def test_a_late_failure_of_an_earlier_try_does_not_fail_a_page_payment_now_processing(
+    services, fake, demo
+) -> None:
+    sent = send_payment_link(
+        services.uow(),
+        services.clock,
+        base_url="https://pay.example.test",
+        ttl=timedelta(hours=72),
+        customer_id=demo.customer_id,
+        invoice_id=invoice(services, ELECTRICITY).id,
+        requested_via=Channel.ALEXA,
+    )
+    started = start_link_payment(services.uow, fake, services.clock, token=sent.url.rsplit("/", 1)[1])
+    reference = next(iter(fake.intents))
+    first_try = intent_json(fake.finish(reference, succeed=False))  # the page's first confirmation failed
+    fake.intents[reference].info = replace(fake.intents[reference].info, status="processing")  # retried
+
+    handle(services, fake, event("payment_intent.processing", intent_json(fake.retrieve_payment(reference))))
+    handle(services, fake, event("payment_intent.payment_failed", first_try))  # delivered late
+
+    [attempt] = attempts(services, invoice(services, ELECTRICITY).id)
+    assert (attempt.id, attempt.status) == (started.attempt_id, PaymentStatus.PROCESSING)
+    assert "payment_failed" not in kinds(services, attempt.invoice_id)
