@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -89,10 +90,13 @@ class StripeGateway:
                     log.warning(
                         "provider customer of customer %s is gone; creating a new one", our_customer_id
                     )
+        # A fresh key per creation: our ids repeat across environments sharing the account (and after a
+        # database reset), and Stripe would hand another person's customer back for a reused key. Concurrent
+        # creations for one customer are settled in our database (methods.provider_customer).
         with _mapped():
             created = self._v1.customers.create(
                 {"metadata": {"billpay_customer_id": str(our_customer_id)}},
-                {"idempotency_key": f"billpay-customer-{our_customer_id}-{existing_id or 'new'}"},
+                {"idempotency_key": f"billpay-customer-{our_customer_id}-{uuid.uuid4().hex}"},
             )
         return str(created.id)
 

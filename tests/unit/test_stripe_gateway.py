@@ -157,3 +157,20 @@ def test_stripe_is_imported_by_the_stripe_gateway_only() -> None:
             if any(n.split(".")[0] == "stripe" for n in names):
                 importers.add(str(path.relative_to(package)))
     assert importers == {"payments/stripe_gateway.py"}
+
+
+def test_customers_created_for_the_same_id_in_two_environments_get_their_own_keys() -> None:
+    keys: list[str] = []
+
+    class Customers:
+        def create(self, params: dict[str, object], options: dict[str, str]) -> stripe.Customer:
+            keys.append(options["idempotency_key"])
+            return stripe.Customer.construct_from({"id": f"cus_{len(keys)}"}, "sk_test_unit")
+
+    staging, production = gateway(), gateway()
+    for env in (staging, production):
+        env._client = type("Client", (), {"v1": type("V1", (), {"customers": Customers()})()})()
+
+    assert staging.ensure_customer(existing_id=None, our_customer_id=1) == "cus_1"
+    assert production.ensure_customer(existing_id=None, our_customer_id=1) == "cus_2"
+    assert keys[0] != keys[1]  # a shared key would give production staging's customer (and its cards)
