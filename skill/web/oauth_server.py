@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -90,6 +90,13 @@ class PresentedToken:
 
 class Pkce(CodeChallenge):
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # RFC 9700 section 2.1.1: "plain" adds nothing
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        data = grant.request.payload.data
+        if data.get("code_challenge") and not data.get("code_challenge_method"):
+            # An absent method means "plain" (RFC 7636 section 4.3), which would slip past the list above.
+            raise InvalidRequestError("Unsupported 'code_challenge_method'")
+        super().validate_code_challenge(grant, redirect_uri)
 
 
 class CodeGrant(AuthorizationCodeGrant):

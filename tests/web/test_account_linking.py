@@ -146,6 +146,16 @@ def test_plain_pkce_is_not_offered(user: WebUser, alexa_client: CreatedClient, d
     assert query_of(response.location)["error"] == "invalid_request"
 
 
+def test_a_challenge_without_a_method_is_refused_as_plain(
+    user: WebUser, alexa_client: CreatedClient, demo: DemoSummary
+) -> None:
+    user.sign_in_with_code(demo.customer_id, demo.email)
+    query = authorize_query(alexa_client, None, code_challenge="x" * 43)
+    response = user.page(query)
+    assert response.status_code == 302
+    assert query_of(response.location)["error"] == "invalid_request"
+
+
 def test_an_unregistered_redirect_uri_gets_an_error_page_never_a_redirect(
     user: WebUser, alexa_client: CreatedClient, demo: DemoSummary
 ) -> None:
