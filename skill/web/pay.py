@@ -21,6 +21,7 @@ from ..services.link_payments import (
     link_payment_status,
     start_link_payment,
 )
+from ..services.links import resolve_link
 from ..services.pay_page import PayPage, bill_status, link_customer, open_pay_page
 from .amounts import parse_amount
 from .pages import PageText, choose_locale, render_message, render_page
@@ -91,7 +92,9 @@ def pay_start(token: str) -> ResponseReturnValue:
     services, form = _services(), request.get_json(silent=True) or {}
     method, save = str(form.get("method", "card")), form.get("save") is True
     try:
-        amount = parse_amount(form.get("amount"), form.get("currency"), choose_locale(form.get("locale")))
+        # The link's own currency decides the minor units, never the one the browser sends back.
+        currency = resolve_link(services.uow(), token, services.clock).currency
+        amount = parse_amount(form.get("amount"), currency, choose_locale(form.get("locale")))
         if method == "card":
             start = start_link_card_payment(
                 services.uow,

@@ -248,3 +248,13 @@ def test_the_page_speaks_the_customers_language(
     assert f'<html lang="{lang}">' in html
     for text in (title, amount, due):
         assert text in html, text
+
+
+def test_the_links_currency_reads_the_amount_whatever_the_browser_claims(
+    client: FlaskClient, services: Services, demo: DemoSummary, gateway: FakeGateway
+) -> None:
+    token = link_for(services, demo, ELECTRICITY)
+    # "20" read as yen would be 20 minor units; the link is in euros, so it is 20.00 EUR (2000 cents).
+    _, charged, _ = _pay_by_card(client, gateway, token, amount="20", currency="JPY", locale="en-US")
+    assert charged.get_json()["status"] == "succeeded"
+    assert invoice(services, ELECTRICITY).amount_paid_minor == 2000
