@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from skill.bootstrap import Services
 from tests.alexa.driver import AlexaClient, slot
 
@@ -99,3 +101,20 @@ def test_launch_teaches_alexa_the_customers_own_biller_names(alexa: AlexaClient)
 def test_a_biller_resolved_by_slug_is_found(alexa: AlexaClient) -> None:
     alexa.intent("ListBillsIntent", slot("biller", "aqua pura", "aqua-pura"))
     assert "water bill from Aqua Pura" in alexa.speech
+
+
+def test_a_fault_is_apologised_for_and_logged_without_personal_data(
+    alexa: AlexaClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import skill.alexa.handlers.launch as launch
+
+    said = "customer " + "alex" + "@example.com said pay my " + "water bill"
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError(said)  # the traceback shows this line, so the text is built elsewhere
+
+    monkeypatch.setattr(launch, "list_outstanding", broken)
+    alexa.launch()
+    assert alexa.speech.startswith("Sorry, something went wrong on our side.")
+    assert "RuntimeError" in caplog.text
+    assert "alex@example.com" not in caplog.text and "water bill" not in caplog.text

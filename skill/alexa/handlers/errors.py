@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -36,7 +37,9 @@ class UnexpectedErrorHandler(AbstractExceptionHandler):
         return True
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
-        log.error("skill fault: %s", type(exception).__name__, exc_info=exception)
+        # The frames and the type only: an exception's text can carry what the customer said or SQL values.
+        frames = "".join(traceback.format_tb(exception.__traceback__))
+        log.error("skill fault: %s\n%s", type(exception).__name__, frames)
         t = Translator(request_locale(handler_input))
         return handler_input.response_builder.speak(t("error.fault")).set_should_end_session(True).response
 
