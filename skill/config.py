@@ -113,6 +113,7 @@ class Settings:
     link_ttl_hours: int = 72
     token_ttl_days: int = 90
     demo_mode: bool = False
+    trusted_proxy_hops: int = 0  # TLS proxies in front of the web service whose X-Forwarded-* we believe
     api_rate_limit_per_minute: int = 600  # per biller API key, fixed one-minute windows
     webhooks_allow_insecure: bool = (
         False  # http:// and loopback/private webhook URLs (local development only)
@@ -148,6 +149,7 @@ class Settings:
             link_ttl_hours=_int(env, "PAYMENT_LINK_TTL_HOURS", 72),
             token_ttl_days=_int(env, "ACCESS_TOKEN_TTL_DAYS", 90),
             demo_mode=_bool(env, "BILLPAY_DEMO", False),
+            trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, minimum=0),
             api_rate_limit_per_minute=_int(env, "API_RATE_LIMIT_PER_MINUTE", 600),
             webhooks_allow_insecure=_bool(env, "WEBHOOKS_ALLOW_INSECURE_URLS", False),
             notify=_notify_from_env(env),

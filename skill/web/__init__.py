@@ -23,26 +23,34 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024
     init_security(app, services.settings)  # headers, cookie flags, CSRF (see security.py)
 
+    from .account_views import bp as account_bp
     from .alexa_endpoint import bp as alexa_bp
     from .api import bp as api_bp
     from .health import bp as health_bp
+    from .login_views import bp as login_bp
+    from .oauth_views import init_oauth
     from .pay import bp as pay_bp
     from .stripe_webhooks import bp as stripe_webhooks_bp
     from .wallet import bp as wallet_bp
 
-    app.register_blueprint(health_bp)
-    app.register_blueprint(stripe_webhooks_bp)
-    app.register_blueprint(alexa_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(pay_bp)
-    app.register_blueprint(wallet_bp)
-    from .account_views import bp as account_bp
-    from .login_views import bp as login_bp
-    from .oauth_views import init_oauth
-
-    app.register_blueprint(login_bp)
-    app.register_blueprint(account_bp)
+    for blueprint in (
+        health_bp,
+        stripe_webhooks_bp,
+        alexa_bp,
+        api_bp,
+        pay_bp,
+        wallet_bp,
+        login_bp,
+        account_bp,
+    ):
+        app.register_blueprint(blueprint)
     init_oauth(app, services)  # /oauth/authorize, /oauth/token, /oauth/revoke (Authlib)
+    hops = services.settings.trusted_proxy_hops
+    if hops:
+        # Behind a TLS proxy the client's address (login limits per address) and scheme come from it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
