@@ -39,10 +39,12 @@ typecheck: $(STAMP)
 
 check: lint typecheck
 
+APT := $(if $(shell command -v sudo),sudo,) env DEBIAN_FRONTEND=noninteractive apt-get
+
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
-	  $(if $(shell command -v sudo),sudo,) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+	  $(APT) install -y -q chromium >/dev/null || { $(APT) update -q >/dev/null && $(APT) install -y -q chromium >/dev/null; }; }
 
 e2e-deps:
 	@test -d tests/e2e/node_modules/virtual-alexa || { \
