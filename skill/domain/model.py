@@ -47,6 +47,8 @@ class PaymentStatus(enum.StrEnum):
     FAILED = "failed"
     REQUIRES_ACTION = "requires_action"
     REFUNDED = "refunded"
+    # The provider reported money that does not match the attempt (amount or currency): a person decides.
+    NEEDS_REVIEW = "needs_review"
 
 
 class Channel(enum.StrEnum):
