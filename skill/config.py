@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,6 +88,16 @@ def _default_notify() -> NotifySettings:
     return NotifySettings()
 
 
+def _pepper(env: Mapping[str, str]) -> str:
+    raw = env.get("PIN_PEPPER", "")
+    if raw and len(raw.encode()) < 32:
+        raise ConfigError(
+            "PIN_PEPPER must be at least 32 bytes (generate one with: "
+            "python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    return raw
+
+
 def _method_types(env: Mapping[str, str]) -> tuple[str, ...]:
     raw = env.get("STRIPE_PAYMENT_METHOD_TYPES") or "card"
     types = tuple(t.strip() for t in raw.split(",") if t.strip())
@@ -101,6 +113,7 @@ class Settings:
     database_url: str
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str = field(default="", repr=False)
+    pin_pepper: str = field(default="", repr=False)  # PIN_PEPPER; see voice_pin_pepper
     default_locale: str = "en-US"
     alexa_skill_id: str | None = None
     alexa_verify_requests: bool = True
@@ -137,6 +150,7 @@ class Settings:
             database_url=_database_url(env),
             public_base_url=_url(env, "PUBLIC_BASE_URL", "http://127.0.0.1:8000", ("http", "https")),
             secret_key=env.get("SECRET_KEY", ""),
+            pin_pepper=_pepper(env),
             default_locale=locale,
             alexa_skill_id=skill_id,
             alexa_verify_requests=_bool(env, "ALEXA_VERIFY_REQUESTS", True),
@@ -155,6 +169,15 @@ class Settings:
             notify=_notify_from_env(env),
             auth=_auth_from_env(env),
         )
+
+    @property
+    def voice_pin_pepper(self) -> bytes:
+        """The voice-PIN hashing key: PIN_PEPPER, else derived from SECRET_KEY (domain-separated). Never stored."""
+        if self.pin_pepper:
+            return self.pin_pepper.encode()
+        if not self.secret_key:
+            raise ConfigError("PIN_PEPPER or SECRET_KEY must be set to hash voice PINs")
+        return hmac.new(self.secret_key.encode(), b"billpay voice-pin pepper v1", hashlib.sha256).digest()
 
     @property
     def is_sqlite(self) -> bool:

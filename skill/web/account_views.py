@@ -75,7 +75,9 @@ def pin() -> ResponseReturnValue:
         new, confirm = request.form.get("pin", ""), request.form.get("pin_confirm", "")
         if new != confirm:
             raise InvalidInput("the two PINs differ", field="pin_confirm")
-        set_voice_pin(services.uow(), customer_id, new, services.clock)
+        set_voice_pin(
+            services.uow(), customer_id, new, services.clock, pepper=services.settings.voice_pin_pepper
+        )
         return "pin_saved"
 
     return _signed_in(change)

@@ -161,7 +161,9 @@ def test_no_contact_details_gets_a_clear_answer(
 def test_voice_pin_is_asked_at_the_threshold_and_three_wrong_tries_lock(
     alexa: AlexaClient, services: Services, gateway: FakeGateway, demo: DemoSummary
 ) -> None:
-    set_voice_pin(services.uow(), demo.customer_id, "4321", services.clock)
+    set_voice_pin(
+        services.uow(), demo.customer_id, "4321", services.clock, pepper=services.settings.voice_pin_pepper
+    )
     alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))  # 120.00 left, threshold 100.00
     alexa.intent("AMAZON.YesIntent")
     assert alexa.speech == "Please say your four-digit voice PIN."
@@ -177,7 +179,9 @@ def test_voice_pin_is_asked_at_the_threshold_and_three_wrong_tries_lock(
     alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))
     alexa.intent("AMAZON.YesIntent")
     assert "locked" in alexa.speech
-    set_voice_pin(services.uow(), demo.customer_id, "4321", services.clock)
+    set_voice_pin(
+        services.uow(), demo.customer_id, "4321", services.clock, pepper=services.settings.voice_pin_pepper
+    )
     alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))
     alexa.intent("AMAZON.YesIntent")
     alexa.intent("VoicePinIntent", slot("pin", "4321"))
@@ -187,7 +191,9 @@ def test_voice_pin_is_asked_at_the_threshold_and_three_wrong_tries_lock(
 def test_below_the_threshold_no_pin_is_asked(
     alexa: AlexaClient, services: Services, demo: DemoSummary
 ) -> None:
-    set_voice_pin(services.uow(), demo.customer_id, "4321", services.clock)
+    set_voice_pin(
+        services.uow(), demo.customer_id, "4321", services.clock, pepper=services.settings.voice_pin_pepper
+    )
     alexa.intent("PayBillIntent", ELECTRICITY)  # 94.30 < 100.00
     alexa.intent("AMAZON.YesIntent")
     assert alexa.speech.startswith("Done.")

@@ -65,7 +65,9 @@ def test_a_yes_from_an_unrecognized_voice_does_not_pay(
 def test_always_ask_asks_for_the_pin_below_the_threshold(
     alexa: AlexaClient, services: Services, gateway: FakeGateway, demo: DemoSummary
 ) -> None:
-    set_voice_pin(services.uow(), demo.customer_id, "4321", services.clock)
+    set_voice_pin(
+        services.uow(), demo.customer_id, "4321", services.clock, pepper=services.settings.voice_pin_pepper
+    )
     _choose(services, demo, always_ask=True)
 
     alexa.intent("PayBillIntent", ELECTRICITY)

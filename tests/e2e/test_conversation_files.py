@@ -93,7 +93,13 @@ def test_stored_conversation(
     if setup.get("no_stored_card"):
         remove_stored_methods(services, demo.customer_id)
     if "voice_pin" in setup:
-        set_voice_pin(services.uow(), demo.customer_id, setup["voice_pin"], services.clock)
+        set_voice_pin(
+            services.uow(),
+            demo.customer_id,
+            setup["voice_pin"],
+            services.clock,
+            pepper=services.settings.voice_pin_pepper,
+        )
     token = {
         "demo": lambda: demo_token,
         "no-bills": lambda: customer_without_bills(services.uow, services.clock),

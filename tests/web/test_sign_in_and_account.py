@@ -316,7 +316,13 @@ def test_resetting_the_pin_on_the_page_lifts_the_voice_lock(
         == "/account?done=pin_saved"
     )
     for _ in range(3):
-        check = verify_voice_pin(services.uow(), demo.customer_id, "1111", services.clock)
+        check = verify_voice_pin(
+            services.uow(),
+            demo.customer_id,
+            "1111",
+            services.clock,
+            pepper=services.settings.voice_pin_pepper,
+        )
     assert check.locked
     assert "locked after three wrong PINs" in user.page("/account").get_data(as_text=True)
 
@@ -324,7 +330,9 @@ def test_resetting_the_pin_on_the_page_lifts_the_voice_lock(
 
     page = user.page("/account?done=pin_saved").get_data(as_text=True)
     assert "voice payments are unlocked" in page and "locked after" not in page
-    assert verify_voice_pin(services.uow(), demo.customer_id, "2468", services.clock).ok
+    assert verify_voice_pin(
+        services.uow(), demo.customer_id, "2468", services.clock, pepper=services.settings.voice_pin_pepper
+    ).ok
 
 
 def test_bad_pins_and_choices_are_explained(user: WebUser, services: Services, demo: DemoSummary) -> None:

@@ -66,6 +66,7 @@ class VoicePinIntentHandler(Handler):
             turn.customer_id,
             pin,
             turn.services.clock,
+            pepper=turn.services.settings.voice_pin_pepper,
             invoice_id=int(data["invoice_id"]),
         )
         if check.ok:
