@@ -37,7 +37,11 @@ def verify(secret: str, body: bytes, header: str, now: int, tolerance: int = TOL
     parts = [item.split("=", 1) for item in header.split(",") if "=" in item]
     timestamps = [value for key, value in parts if key == "t"]
     signatures = [value for key, value in parts if key == "v1"]
-    if len(timestamps) != 1 or not timestamps[0].isdigit() or abs(now - int(timestamps[0])) > tolerance:
+    if (
+        len(timestamps) != 1
+        or not (timestamps[0].isascii() and timestamps[0].isdigit())
+        or abs(now - int(timestamps[0])) > tolerance
+    ):
         return False
     expected = sign(secret, body, int(timestamps[0])).split("v1=", 1)[1]
     return any(hmac.compare_digest(expected, candidate) for candidate in signatures)

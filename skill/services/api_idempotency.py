@@ -2,10 +2,14 @@
 
 A key is held while its first request runs (a concurrent retry gets 409), its successful response is kept for
 24 hours, and a failed request releases the key so the client may try again. Keys are scoped to the biller.
+
+A value shown only once (a webhook's signing secret) is never stored for replay: the kept answer lacks it, so a
+replay answers without it and the database holds the secret in one place only (docs/api.md, docs/security.md).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +18,8 @@ from ..domain.errors import Conflict, InvalidInput
 from ..storage.uow import UnitOfWork
 
 KEEP_FOR = timedelta(hours=24)
+# Top-level response fields shown once and left out of the stored answer (createWebhook's `secret`).
+SHOWN_ONCE = frozenset({"secret"})
 
 
 class IdempotencyKeyInUse(Conflict):
@@ -54,11 +60,24 @@ def begin(
 
 
 def finish(uow: UnitOfWork, biller_id: int, key: str, response: StoredResponse) -> None:
+    """Keep the answer for replays, without the fields in SHOWN_ONCE."""
     with uow:
         row = uow.idempotency.get(biller_id, key)
         if row is not None:
-            row.status_code, row.response_body = response.status_code, response.body
+            row.status_code, row.response_body = response.status_code, replayable(response.body)
             uow.commit()
+
+
+def replayable(body: str) -> str:
+    """The JSON answer as it may be stored and replayed: with no value that is shown only once."""
+    try:
+        payload = json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        return body
+    if not isinstance(payload, dict) or not SHOWN_ONCE & payload.keys():
+        return body
+    kept = {name: value for name, value in payload.items() if name not in SHOWN_ONCE}
+    return json.dumps(kept, separators=(",", ":"))
 
 
 def release(uow: UnitOfWork, biller_id: int, key: str) -> None:
