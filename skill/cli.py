@@ -154,6 +154,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox_purge(args: argparse.Namespace) -> int:
+    from .notifications.retention import purge_expired
+
+    services = _services(args)
+    days = args.older_than_days or services.settings.notify.retention_days
+    try:
+        purged = purge_expired(services.uow, now=services.clock.now(), retention=timedelta(days=days))
+    finally:
+        services.dispose()
+    print(f"outbox purge: {purged} sent or dead messages older than {days} days redacted")
+    return 0
+
+
 def _positive(raw: str) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {raw!r}")
@@ -244,6 +257,15 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--batch", type=_positive, default=20, help="messages leased per claim (default 20)")
     worker.add_argument("--concurrency", type=_positive, default=1, help="claimer threads (default 1)")
     worker.set_defaults(func=cmd_worker)
+
+    outbox = sub.add_parser("outbox", help="the message outbox").add_subparsers(
+        dest="outbox_command", required=True
+    )
+    purge = outbox.add_parser("purge", help="redact recipients of sent and dead messages past retention")
+    purge.add_argument(
+        "--older-than-days", type=_positive, metavar="N", help="default: OUTBOX_RETENTION_DAYS (30)"
+    )
+    purge.set_defaults(func=cmd_outbox_purge)
     return parser
 
 

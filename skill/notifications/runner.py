@@ -34,9 +34,10 @@ def run_workers(
         senders = build_senders(services.settings, extra={"webhook": WebhookSender.for_services(services)})
     stop = threading.Event()
     previous = _stop_on_signals(stop)
+    # One claimer per process also purges messages past retention (OUTBOX_RETENTION_DAYS).
     workers = [
-        OutboxWorker(services.uow, senders, services.clock, services.settings.notify)
-        for _ in range(concurrency)
+        OutboxWorker(services.uow, senders, services.clock, services.settings.notify, purge=i == 0)
+        for i in range(concurrency)
     ]
     log.info("worker starting: %s; ids %s", describe(senders), ", ".join(w.worker_id for w in workers))
     totals: Counter[str] = Counter()

@@ -46,6 +46,7 @@ class NotifySettings:
     smtp_password: str | None = field(default=None, repr=False)
     smtp_from: str | None = None
     smtp_starttls: bool = True
+    retention_days: int = 30  # OUTBOX_RETENTION_DAYS: then sent and dead messages lose recipient and payload
 
     @property
     def twilio_configured(self) -> bool:
@@ -80,6 +81,7 @@ class NotifySettings:
             smtp_password=env.get("SMTP_PASSWORD") or None,
             smtp_from=env.get("SMTP_FROM") or None,
             smtp_starttls=_bool(env, "SMTP_STARTTLS", True),
+            retention_days=_int(env, "OUTBOX_RETENTION_DAYS", 30),
         )
         built.validate()
         return built

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..domain.clock import Clock
 from ..storage.uow import UnitOfWork
-from . import leases
+from . import leases, retention
 from .leases import Claimed
 from .senders import (
     DeliveryOutcomeUnknown,
@@ -58,7 +58,9 @@ class OutboxWorker:
         *,
         worker_id: str | None = None,
         rng: random.Random | None = None,
+        purge: bool = False,
     ) -> None:
+        """With `purge`, this worker also redacts messages past retention, at start and every hour."""
         self._uow = uow
         self._senders = dict(senders)
         self._clock = clock
@@ -66,6 +68,7 @@ class OutboxWorker:
         self.worker_id = worker_id or new_worker_id()
         self._rng = rng or random.Random()  # jitter, not a secret
         self._lease = timedelta(seconds=settings.lease_seconds)
+        self._next_purge: datetime | None = clock.now() if purge else None
 
     def run_batch(self, batch: int, stop: threading.Event | None = None) -> Counter[str]:
         """Claim up to `batch` due messages and deliver them one by one; returns outcome counts."""
@@ -93,6 +96,7 @@ class OutboxWorker:
         total: Counter[str] = Counter()
         while not stop.is_set():
             try:
+                self._purge_when_due()
                 outcomes = self.run_batch(batch, stop)
             except DBAPIError as exc:
                 if once:
@@ -110,7 +114,16 @@ class OutboxWorker:
                 stop.wait(self._settings.poll_seconds)
         return total
 
+    def _purge_when_due(self) -> None:
+        now = self._clock.now()
+        if self._next_purge is None or now < self._next_purge:
+            return
+        retention.purge_expired(self._uow, now=now, retention=timedelta(days=self._settings.retention_days))
+        self._next_purge = now + retention.PURGE_EVERY
+
     def deliver(self, claimed: Claimed) -> str:
+        if claimed.recipient == retention.PURGED:
+            return self._refuse_purged(claimed)
         sender = self._senders[claimed.channel]
         message = OutgoingMessage(
             claimed.id, claimed.kind, claimed.channel, claimed.recipient, claimed.locale, claimed.payload
@@ -125,6 +138,14 @@ class OutboxWorker:
         ):
             return "lease_lost"
         return self._send(sender, message, attempts + 1)
+
+    def _refuse_purged(self, claimed: Claimed) -> str:
+        """A purged message put back to pending by hand has nobody to go to: dead, without calling a sender."""
+        if not leases.begin_send(
+            self._uow(), claimed.id, worker=self.worker_id, now=self._clock.now(), lease=self._lease
+        ):
+            return "lease_lost"
+        return self._settle(claimed.id, "dead", status="dead", last_error="purged: recipient past retention")
 
     def _send(self, sender: Sender, message: OutgoingMessage, attempts: int) -> str:
         try:
