@@ -81,6 +81,7 @@ class EventKind(enum.StrEnum):
     LINK_OPENED = "link_opened"
     PAYMENT_STARTED = "payment_started"
     PAYMENT_FAILED = "payment_failed"
+    PAYMENT_REVIEW = "payment_review"  # the provider's money did not match the attempt: a person decides
     PAID = "paid"
     PARTIALLY_PAID = "partially_paid"
     OVERPAID = "overpaid"

@@ -19,6 +19,10 @@ class GatewayError(Exception):
     """The provider could not be reached or answered unexpectedly: the outcome of the call is unknown."""
 
 
+class ProviderObjectMissing(GatewayError):
+    """The provider answered that the object (intent, charge, method) does not exist: asking again cannot help."""
+
+
 class InvalidSignature(Exception):
     """A webhook whose signature is missing, malformed, stale or wrong (or no secret is configured)."""
 
@@ -76,6 +80,10 @@ class ChargeResult:
     failure_code: str | None = None  # one of REASONS when status is declined or requires_action
     # On-session charges only: what the page hands to Stripe.js to authenticate (3-D Secure).
     client_secret: str | None = field(default=None, repr=False)
+    # What the provider's intent says it is for; None when no intent came back. Settlement compares them
+    # with the attempt: money lands only on an exact match.
+    amount_minor: int | None = None
+    currency: str | None = None  # ISO 4217, upper case
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,17 @@ class PaymentInfo:
     payment_method: str | None = None
     customer: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChargeInfo:
+    """A charge (the money movement behind a payment) as the provider reports it now."""
+
+    id: str
+    payment_reference: str | None  # the PaymentIntent it belongs to
+    amount_minor: int
+    currency: str  # ISO 4217, upper case
+    refunded_minor: int  # running total, never negative
 
 
 @dataclass(frozen=True)
@@ -191,7 +210,13 @@ class PaymentGateway(Protocol):
         """An unconfirmed PaymentIntent for the payment-link page (the browser confirms it)."""
         ...
 
-    def retrieve_payment(self, reference: str) -> PaymentInfo: ...
+    def retrieve_payment(self, reference: str) -> PaymentInfo:
+        """The intent now; ProviderObjectMissing if the provider does not know `reference`."""
+        ...
+
+    def retrieve_charge(self, charge_id: str) -> ChargeInfo:
+        """The charge now (refunds included); ProviderObjectMissing if the provider does not know it."""
+        ...
 
     def find_payment(self, *, attempt_key: str, created_after: datetime) -> PaymentInfo | None:
         """The PaymentIntent whose metadata carries `attempt_key`, for when we never stored its id (a crash)."""
@@ -223,7 +248,9 @@ class PaymentGateway(Protocol):
 
     def detach_method(self, payment_method: str) -> None: ...
 
-    def describe_method(self, payment_method: str) -> MethodDetails: ...
+    def describe_method(self, payment_method: str) -> MethodDetails:
+        """The method now; ProviderObjectMissing if the provider does not know it."""
+        ...
 
     def verify_webhook(self, raw_body: bytes, signature_header: str | None) -> dict[str, Any]:
         """The event as a plain dict, or InvalidSignature. Never trusts an unsigned body."""

@@ -18,17 +18,26 @@ import stripe
 from ..domain.model import MethodKind
 from .gateway import (
     BrowserConfig,
+    ChargeInfo,
     ChargeResult,
     GatewayError,
     IntentHandle,
     InvalidSignature,
     MethodDetails,
     PaymentInfo,
+    ProviderObjectMissing,
     RefundResult,
     SetupInfo,
     reason_for,
 )
-from .stripe_objects import charge_result, method_details, payment_info, setup_info
+from .stripe_objects import (
+    charge_info,
+    charge_result,
+    method_details,
+    payment_info,
+    setup_info,
+    with_money,
+)
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +191,10 @@ class StripeGateway:
             intent = self._v1.payment_intents.retrieve(reference, {"expand": ["latest_charge"]})
         return payment_info(_dict(intent))
 
+    def retrieve_charge(self, charge_id: str) -> ChargeInfo:
+        with _mapped():
+            return charge_info(_dict(self._v1.charges.retrieve(charge_id)))
+
     def find_payment(self, *, attempt_key: str, created_after: datetime) -> PaymentInfo | None:
         # Search would be shorter but lags by up to a minute and localstripe lacks it: page through the list.
         since = int(created_after.timestamp())
@@ -281,6 +294,10 @@ def _mapped(*, card_errors: bool = True) -> Iterator[None]:
         raise GatewayError(f"card error {exc.code}") from exc
     except stripe.AuthenticationError as exc:
         raise GatewayError("the provider refused our API key") from exc
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404:  # resource_missing: https://docs.stripe.com/error-codes#resource-missing
+            raise ProviderObjectMissing(f"{type(exc).__name__} (404)") from exc
+        raise GatewayError(f"{type(exc).__name__} ({exc.http_status})") from exc
     except stripe.StripeError as exc:
         # e.g. an id the provider does not know: services never see Stripe's types
         raise GatewayError(f"{type(exc).__name__} ({exc.http_status})") from exc
@@ -290,9 +307,11 @@ def _declined(exc: stripe.CardError) -> ChargeResult:
     body: dict[str, Any] = exc.json_body if isinstance(exc.json_body, dict) else {}
     error: dict[str, Any] = body.get("error") or {}
     intent = error.get("payment_intent") or {}
-    reference = intent.get("id") if isinstance(intent, dict) else None
+    if not isinstance(intent, dict):
+        intent = {}
+    reference = intent.get("id") if isinstance(intent.get("id"), str) else None
     code = reason_for(error.get("code"), error.get("decline_code"))
     if code == "authentication_required":
         # Real Stripe answers an off-session 3-D Secure card this way; localstripe returns requires_action.
-        return ChargeResult("requires_action", reference, code)
-    return ChargeResult("declined", reference, code)
+        return with_money(ChargeResult("requires_action", reference, code), intent)
+    return with_money(ChargeResult("declined", reference, code), intent)

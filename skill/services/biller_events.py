@@ -1,4 +1,4 @@
-"""Events a biller subscribes to (invoice.paid, payment.failed, link.opened), queued for its webhooks.
+"""Events a biller subscribes to (invoice.paid, payment.failed, payment.review_required, link.opened).
 
 Call the `emit_*` functions inside the transaction where the fact happens: the outbox rows commit with it, and
 the delivery worker POSTs each one, signed, with retries (skill/notifications/webhook.py).
@@ -12,13 +12,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..notifications.outbox import enqueue
+from ..payments.gateway import PaymentInfo
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
 
 INVOICE_PAID = "invoice.paid"
 PAYMENT_FAILED = "payment.failed"
 LINK_OPENED = "link.opened"
-EVENT_TYPES = (INVOICE_PAID, PAYMENT_FAILED, LINK_OPENED)
+PAYMENT_REVIEW_REQUIRED = "payment.review_required"
+EVENT_TYPES = (INVOICE_PAID, PAYMENT_FAILED, PAYMENT_REVIEW_REQUIRED, LINK_OPENED)
 
 
 def emit_biller_event(
@@ -84,6 +86,27 @@ def emit_payment_failed(uow: UnitOfWork, attempt: m.PaymentAttempt, now: datetim
         "failed_at": iso(now),
     }
     return emit_biller_event(uow, invoice.biller_id, PAYMENT_FAILED, data, now)
+
+
+def emit_payment_review_required(
+    uow: UnitOfWork, attempt: m.PaymentAttempt, provider: PaymentInfo, reason: str, now: datetime
+) -> int:
+    """The provider reported money for an attempt that does not match it; the invoice was left unchanged."""
+    invoice = attempt.invoice
+    data = {
+        "payment_id": attempt.id,
+        "invoice_id": invoice.id,
+        "number": invoice.number,
+        "amount_minor": attempt.amount_minor,
+        "currency": attempt.currency,
+        "channel": str(attempt.channel),
+        "reason": reason,  # amount_mismatch | reference_mismatch
+        "provider_reference": provider.reference,
+        "provider_amount_minor": provider.amount_minor,
+        "provider_currency": provider.currency,
+        "flagged_at": iso(now),
+    }
+    return emit_biller_event(uow, invoice.biller_id, PAYMENT_REVIEW_REQUIRED, data, now)
 
 
 def emit_link_opened(uow: UnitOfWork, link: m.PaymentLink, now: datetime) -> int:

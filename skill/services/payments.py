@@ -253,6 +253,8 @@ _OUTCOME = {
     PaymentStatus.PROCESSING: "processing",
     PaymentStatus.REQUIRES_ACTION: "requires_action",
     PaymentStatus.FAILED: "declined",
+    # The provider's answer did not match the attempt: not paid as far as we know, and not declined either.
+    PaymentStatus.NEEDS_REVIEW: "processing",
 }
 
 

@@ -27,6 +27,7 @@ class ReconcileReport:
     failed: int = 0
     still_in_flight: int = 0
     unreachable: int = 0
+    needs_review: int = 0  # the provider's payment did not match the attempt (settlement.flag_for_review)
     excess_refunded_minor: int = 0
 
 
@@ -50,10 +51,19 @@ def reconcile_payments(
 
     An attempt whose intent id was never stored (a crash between the provider's answer and our commit) is found
     by the key in the intent's metadata; if no intent carries it, nothing was charged and the attempt fails.
+    An intent found that way settles the attempt only if its amount and currency are the attempt's; otherwise
+    the attempt is flagged for review (settlement.apply_payment_in).
     A link page left unpaid has its intent canceled, so that it can no longer take money. Excess money that
     could not be refunded earlier is refunded now.
     """
-    counts = {"checked": 0, "settled": 0, "failed": 0, "still_in_flight": 0, "unreachable": 0}
+    counts = {
+        "checked": 0,
+        "settled": 0,
+        "failed": 0,
+        "still_in_flight": 0,
+        "unreachable": 0,
+        "needs_review": 0,
+    }
     for stuck in _stuck_attempts(uow_factory, clock.now() - older_than):
         counts["checked"] += 1
         try:
@@ -66,6 +76,8 @@ def reconcile_payments(
             counts["settled"] += 1
         elif applied.status in (PaymentStatus.FAILED, PaymentStatus.REQUIRES_ACTION):
             counts["failed"] += 1
+        elif applied.status is PaymentStatus.NEEDS_REVIEW:
+            counts["needs_review"] += 1
         else:
             counts["still_in_flight"] += 1
     refunded = sum(refund_excess(uow_factory, gateway, clock, a) for a in _unrefunded(uow_factory))

@@ -15,7 +15,7 @@ from ..payments.gateway import ChargeResult, GatewayError, PaymentGateway, Payme
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
 from . import ledger
-from .biller_events import emit_payment_failed
+from .biller_events import emit_payment_failed, emit_payment_review_required
 from .methods import save_paid_method
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,11 @@ def find_attempt_in(uow: UnitOfWork, info: PaymentInfo) -> m.PaymentAttempt | No
 
 
 def apply_payment_in(uow: UnitOfWork, attempt_id: int, info: PaymentInfo, clock: Clock) -> Applied:
-    """Move one attempt to what the provider says, inside the caller's transaction. Idempotent, any order."""
+    """Move one attempt to what the provider says, inside the caller's transaction. Idempotent, any order.
+
+    Only a payment of exactly the attempt's amount and currency, under the attempt's own intent, moves it.
+    Money that does not match flags the attempt for review and leaves the invoice as it is.
+    """
     unlocked = uow.attempts.get(attempt_id)
     assert unlocked is not None
     invoice = uow.invoices.get_for_update(unlocked.invoice_id)  # lock order: invoice, then attempt
@@ -74,6 +78,13 @@ def apply_payment_in(uow: UnitOfWork, attempt_id: int, info: PaymentInfo, clock:
     assert invoice is not None and attempt is not None
     customer = invoice.account.customer_id
     now = clock.now()
+    mismatch = _mismatch(attempt, info)
+    if mismatch is not None:
+        if info.status == "succeeded":
+            flag_for_review(uow, attempt, info, mismatch, now)
+        return Applied(
+            attempt.id, customer, attempt.status, invoice.status, failure_reason=attempt.failure_reason
+        )
     if attempt.provider_reference is None and info.reference:
         attempt.provider_reference = info.reference
         attempt.updated_at = now
@@ -91,6 +102,52 @@ def apply_payment_in(uow: UnitOfWork, attempt_id: int, info: PaymentInfo, clock:
     return Applied(
         attempt.id, customer, attempt.status, invoice.status, failure_reason=attempt.failure_reason
     )
+
+
+def _mismatch(attempt: m.PaymentAttempt, info: PaymentInfo) -> str | None:
+    """Why the provider's payment is not this attempt's: another intent, amount or currency. None if it is.
+
+    An answer that moves no money and says nothing about it (refused before an intent existed, never
+    submitted) is taken as it is. Money is only ever applied on a proven match.
+    """
+    known = info.status == "succeeded" or bool(info.currency)
+    if known and (info.amount_minor, info.currency) != (attempt.amount_minor, attempt.currency):
+        return "amount_mismatch"
+    if info.reference and attempt.provider_reference not in (None, info.reference):
+        return "reference_mismatch"
+    return None  # (a refusal without an intent moved no money and says nothing about it: taken as it is)
+
+
+def flag_for_review(
+    uow: UnitOfWork, attempt: m.PaymentAttempt, info: PaymentInfo, reason: str, now: datetime
+) -> None:
+    """Provider money that does not match the attempt: the attempt waits for a person; the invoice stays.
+
+    The timeline keeps what the provider said, and the biller hears of it by webhook (the outbox), once.
+    """
+    if attempt.status is PaymentStatus.NEEDS_REVIEW:
+        return
+    log.warning("attempt %s flagged for review: %s", attempt.id, reason)
+    if attempt.applied_at is None:  # money already applied stays applied; the flag is then the timeline's
+        attempt.status = PaymentStatus.NEEDS_REVIEW
+        attempt.failure_reason = reason
+        attempt.updated_at = now
+    uow.events.record(
+        attempt.invoice_id,
+        EventKind.PAYMENT_REVIEW,
+        now,
+        channel=str(attempt.channel),
+        data={
+            "attempt_id": attempt.id,
+            "reason": reason,
+            "amount_minor": attempt.amount_minor,
+            "currency": attempt.currency,
+            "provider_reference": info.reference,
+            "provider_amount_minor": info.amount_minor,
+            "provider_currency": info.currency,
+        },
+    )
+    emit_payment_review_required(uow, attempt, info, reason, now)
 
 
 def _move_unsettled(uow: UnitOfWork, attempt: m.PaymentAttempt, info: PaymentInfo, now: datetime) -> None:
@@ -208,8 +265,8 @@ def record_charge(
     info = PaymentInfo(
         result.provider_reference or "",
         state,
-        0,
-        currency,
+        result.amount_minor or 0,
+        result.currency or "",
         failure_code=result.failure_code,
         payment_method=payment_method,
         customer=customer,

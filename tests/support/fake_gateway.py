@@ -14,12 +14,14 @@ from typing import Any
 from skill.domain.model import MethodKind
 from skill.payments.gateway import (
     BrowserConfig,
+    ChargeInfo,
     ChargeResult,
     GatewayError,
     IntentHandle,
     InvalidSignature,
     MethodDetails,
     PaymentInfo,
+    ProviderObjectMissing,
     RefundResult,
     SetupInfo,
 )
@@ -154,11 +156,12 @@ class FakeGateway:
         self.intents[reference] = FakeIntent(info, f"{reference}_secret", idempotency_key)
         if self.charge_then_unreachable:
             raise GatewayError("answer lost")
+        money = {"amount_minor": amount_minor, "currency": currency}
         if behaviour == "authenticate":
-            return ChargeResult("requires_action", reference, "authentication_required")
+            return replace(ChargeResult("requires_action", reference, "authentication_required"), **money)
         if behaviour == "decline":
-            return ChargeResult("declined", reference, reason or "card_declined")
-        return ChargeResult(status, reference)  # type: ignore[arg-type]
+            return replace(ChargeResult("declined", reference, reason or "card_declined"), **money)
+        return replace(ChargeResult(status, reference), **money)  # type: ignore[arg-type]
 
     def charge_on_session(
         self,
@@ -210,7 +213,20 @@ class FakeGateway:
 
     def retrieve_payment(self, reference: str) -> PaymentInfo:
         self._call()
+        if reference not in self.intents:
+            raise ProviderObjectMissing("no such payment_intent")
         return self.intents[reference].info
+
+    def retrieve_charge(self, charge_id: str) -> ChargeInfo:
+        """Each intent that took money has one charge, `charge_id_of(reference)`."""
+        self._call()
+        for intent in self.intents.values():
+            info = intent.info
+            if charge_id_of(info.reference) == charge_id and info.status == "succeeded":
+                return ChargeInfo(
+                    charge_id, info.reference, info.amount_minor, info.currency, info.refunded_minor
+                )
+        raise ProviderObjectMissing("no such charge")
 
     def find_payment(self, *, attempt_key: str, created_after: datetime) -> PaymentInfo | None:
         self._call()
@@ -273,6 +289,8 @@ class FakeGateway:
 
     def describe_method(self, payment_method: str) -> MethodDetails:
         self._call()
+        if payment_method not in self.methods:
+            raise ProviderObjectMissing("no such payment_method")
         return self.methods[payment_method].details
 
     def verify_webhook(self, raw_body: bytes, signature_header: str | None) -> dict[str, Any]:
@@ -310,6 +328,23 @@ def intent_json(info: PaymentInfo) -> dict[str, Any]:
         "last_payment_error": {"code": "card_declined", "decline_code": info.failure_code}
         if info.status == "failed"
         else None,
+    }
+
+
+def charge_id_of(reference: str) -> str:
+    return "ch_" + reference.removeprefix("pi_")
+
+
+def charge_json(info: PaymentInfo) -> dict[str, Any]:
+    """The charge behind a succeeded fake intent, the way Stripe sends it inside charge.refunded."""
+    return {
+        "id": charge_id_of(info.reference),
+        "object": "charge",
+        "payment_intent": info.reference,
+        "amount": info.amount_minor,
+        "currency": info.currency.lower(),
+        "amount_refunded": info.refunded_minor,
+        "refunded": info.refunded_minor >= info.amount_minor,
     }
 
 

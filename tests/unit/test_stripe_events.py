@@ -13,7 +13,7 @@ from skill.services.link_payments import start_link_payment
 from skill.services.links import send_payment_link
 from skill.services.payments import pay_with_mandate, stored_methods
 from skill.services.stripe_events import handle_stripe_event
-from tests.support.fake_gateway import FakeGateway, event, intent_json
+from tests.support.fake_gateway import FakeGateway, charge_json, event, intent_json
 from tests.support.payments import (
     DEMO_CARD,
     DEMO_CUSTOMER,
@@ -126,10 +126,10 @@ def test_a_success_after_a_failure_still_lands_the_money(services, fake, demo) -
 def test_a_charge_refunded_event_reopens_the_balance_once(services, fake, demo) -> None:
     reference = pay_by_sepa(services, fake, demo)
     handle(services, fake, event("payment_intent.succeeded", intent_json(fake.finish(reference))))
-    charge = {"id": "ch_1", "object": "charge", "payment_intent": reference, "amount": 9430}
+    charge = charge_json(fake.refund_outside(reference, 2000))  # refunded in the dashboard
 
-    handle(services, fake, event("charge.refunded", {**charge, "amount_refunded": 2000}, "evt_r1"))
-    handle(services, fake, event("charge.refunded", {**charge, "amount_refunded": 2000}, "evt_r1_again"))
+    handle(services, fake, event("charge.refunded", charge, "evt_r1"))
+    handle(services, fake, event("charge.refunded", charge, "evt_r1_again"))
 
     bill = invoice(services, ELECTRICITY)
     assert (bill.status, bill.amount_paid_minor) == (InvoiceStatus.PARTIALLY_PAID, 7430)
