@@ -9,6 +9,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 
 from ..bootstrap import Services
+from .envelope import MalformedRequest, check_shape
 from .handlers import build_handlers
 from .handlers.errors import DomainErrorHandler, UnexpectedErrorHandler
 
@@ -31,15 +32,27 @@ _skills: dict[int, CustomSkill] = {}
 
 
 def dispatch(services: Services, event: dict[str, Any]) -> dict[str, Any]:
-    """One request envelope (already parsed JSON) in, one response envelope out."""
+    """One request envelope (already parsed JSON) in, one response envelope out.
+
+    Raises MalformedRequest, before any handler runs, for an event of the wrong shape: no context, an unknown
+    request type, an intent or slots of the wrong type (the SDK's deserialiser refuses those).
+    """
+    from ask_sdk_core.exceptions import SerializationException
     from ask_sdk_core.serialize import DefaultSerializer
     from ask_sdk_model import RequestEnvelope
+
+    check_shape(event, skill_id=services.settings.alexa_skill_id)
 
     skill = _skills.get(id(services))
     if skill is None:
         skill = _skills[id(services)] = build_skill(services)
     serializer = DefaultSerializer()
-    envelope = serializer.deserialize(payload=_json(event), obj_type=RequestEnvelope)
+    try:
+        envelope = serializer.deserialize(payload=_json(event), obj_type=RequestEnvelope)
+    except (SerializationException, ValueError, TypeError, AttributeError, RecursionError):
+        raise MalformedRequest("unreadable") from None
+    if envelope is None or envelope.request is None or envelope.context is None:
+        raise MalformedRequest("unreadable")
     response = skill.invoke(request_envelope=envelope, context=None)
     result = serializer.serialize(response)
     assert isinstance(result, dict)
@@ -60,6 +73,11 @@ def build_lambda_handler() -> Any:
     services = bootstrap(Settings.from_env())
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return dispatch(services, event)
+        try:
+            return dispatch(services, event)
+        except MalformedRequest as exc:
+            # Lambda reports a raised error with its message and frames: ours carry a fixed code only.
+            log.warning("refused an event the skill cannot read: %s", exc.reason)
+            raise
 
     return handle

@@ -1,4 +1,12 @@
-"""Account-linking and web sign-in settings (token lifetimes, one-time codes, rate limits), read once."""
+"""Account-linking, web sign-in and pay-page settings (token lifetimes, one-time codes, rate limits), read once.
+
+Rate limits (all counted in the database, `login_rate_windows`, shared by every web worker):
+- LOGIN_MAX_ATTEMPTS_PER_ACCOUNT (10) and LOGIN_MAX_ATTEMPTS_PER_IP (50) per LOGIN_WINDOW_MINUTES (15).
+- PAY_MAX_ATTEMPTS_PER_LINK (20) and PAY_MAX_ATTEMPTS_PER_IP (60) per PAY_WINDOW_MINUTES (15): each
+  `POST /pay/<token>/start` or `/charge` counts, so a link holder cannot use up the provider's rate limit.
+FRESH_PROOF_MINUTES (10): how long after entering a one-time code the account page and account linking accept a
+change (PIN, password, voice choices, linked devices); after that, or after a password sign-in, a new code is asked.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +26,11 @@ class AuthSettings:
     login_window_minutes: int = 15
     login_max_per_account: int = 10  # sign-in attempts per account (or identifier) per window
     login_max_per_ip: int = 50  # sign-in attempts per client address per window
+    pay_window_minutes: int = 15
+    pay_max_per_link: int = 20  # payment starts and charges per payment link per window
+    pay_max_per_ip: int = 60  # payment starts and charges per client address per window
+    # A PIN, password, linked device or voice choice changes only this soon after a one-time code (docs/adr/0003).
+    fresh_proof_minutes: int = 10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> AuthSettings:
@@ -30,6 +43,10 @@ class AuthSettings:
             login_window_minutes=_int(env, "LOGIN_WINDOW_MINUTES", 15),
             login_max_per_account=_int(env, "LOGIN_MAX_ATTEMPTS_PER_ACCOUNT", 10),
             login_max_per_ip=_int(env, "LOGIN_MAX_ATTEMPTS_PER_IP", 50),
+            pay_window_minutes=_int(env, "PAY_WINDOW_MINUTES", 15),
+            pay_max_per_link=_int(env, "PAY_MAX_ATTEMPTS_PER_LINK", 20),
+            pay_max_per_ip=_int(env, "PAY_MAX_ATTEMPTS_PER_IP", 60),
+            fresh_proof_minutes=_int(env, "FRESH_PROOF_MINUTES", 10, minimum=1),
         )
         if built.code_ttl_seconds > 600:
             raise ConfigError("OAUTH_CODE_TTL_SECONDS must be at most 600 (RFC 6749, section 4.1.2)")

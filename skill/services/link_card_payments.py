@@ -21,6 +21,7 @@ from .link_payments import (
     LinkPaymentStart,
     LinkPaymentStatus,
     begin_link_attempt,
+    check_link_amount,
     link_attempt_in,
     link_payment_status,
     status_of,
@@ -62,6 +63,7 @@ def start_link_card_payment(
     browser = gateway.browser_config()
     if not browser.publishable_key:
         raise ConfigError("STRIPE_PUBLISHABLE_KEY is not set: the payment page needs it")
+    check_link_amount(uow_factory(), state.link_id, amount_minor)  # before anything reaches the provider
     customer = provider_customer(uow_factory, gateway, state.customer_id)
     attempt_id, amount, currency, key, metadata = begin_link_attempt(
         uow_factory(), clock, state.link_id, amount_minor, method="card"

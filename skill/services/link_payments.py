@@ -19,6 +19,8 @@ from .methods import provider_customer
 from .payments import check_amount_available
 from .settlement import IN_FLIGHT, apply_payment, provider_key, provider_metadata
 
+MAX_ROW_ID = 2_147_483_647  # ids are 32-bit INTEGER columns on PostgreSQL
+
 
 class LinkNotPayable(IllegalTransition):
     """The link expired, or its bill is paid or void: the page says so and never charges."""
@@ -75,6 +77,7 @@ def start_link_payment(
     browser = gateway.browser_config()
     if not browser.publishable_key:
         raise ConfigError("STRIPE_PUBLISHABLE_KEY is not set: the payment page needs it")
+    check_link_amount(uow_factory(), state.link_id, amount_minor)  # before anything reaches the provider
     customer = provider_customer(uow_factory, gateway, state.customer_id) if save_method else None
     attempt_id, amount, currency, key, metadata = begin_link_attempt(
         uow_factory(), clock, state.link_id, amount_minor
@@ -134,6 +137,18 @@ def confirm_link_payment_from_provider(
     return link_payment_status(uow_factory, clock, token=token, attempt_id=attempt_id)
 
 
+def check_link_amount(uow: UnitOfWork, link_id: int, amount_minor: int | None) -> None:
+    """The refusals begin_link_attempt would give for this amount, read without a lock and without writing."""
+    with uow:
+        link = uow.links.get(link_id)
+        invoice = uow.invoices.get(link.invoice_id) if link is not None else None
+        if link is None or invoice is None or invoice.status not in PAYABLE:
+            raise LinkNotPayable("this link can no longer be paid")
+        remaining = invoice.amount_due_minor - invoice.amount_paid_minor
+        amount = amount_minor if amount_minor is not None else min(link.amount_minor, remaining)
+        check_amount_available(uow, invoice, amount)
+
+
 def begin_link_attempt(
     uow: UnitOfWork, clock: Clock, link_id: int, amount_minor: int | None, *, method: str = "link"
 ) -> tuple[int, int, str, str, dict[str, str]]:
@@ -177,7 +192,9 @@ def begin_link_attempt(
 
 def link_attempt_in(uow: UnitOfWork, token: str, attempt_id: int) -> m.PaymentAttempt:
     link = uow.links.by_token_hash(hash_token(token)) if token and len(token) <= 128 else None
-    attempt = uow.attempts.get(attempt_id) if link is not None else None
+    # An id no row can have is unknown, not an integer overflow (SQLite) or a DataError (PostgreSQL).
+    known = isinstance(attempt_id, int) and 0 < attempt_id <= MAX_ROW_ID
+    attempt = uow.attempts.get(attempt_id) if link is not None and known else None
     if link is None or attempt is None or attempt.link_id != link.id:
         raise NotFound("unknown payment")
     return attempt

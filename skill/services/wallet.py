@@ -14,6 +14,7 @@ from ..domain.model import MethodKind
 from ..payments.gateway import PaymentGateway
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
+from .link_payments import MAX_ROW_ID
 from .methods import provider_customer, remove_in, store_method_in
 from .payments import MethodView
 
@@ -115,7 +116,8 @@ def set_default_method(
 
 
 def _own_active(uow: UnitOfWork, customer_id: int, method_id: int) -> m.PaymentMethod:
-    row = uow.methods.get(method_id)
+    # An id no row can have is unknown, not an integer overflow (SQLite) or a DataError (PostgreSQL).
+    row = uow.methods.get(method_id) if 0 < method_id <= MAX_ROW_ID else None
     if row is None or row.customer_id != customer_id or row.removed_at is not None:
         raise NotFound("unknown payment method", payment_method_id=method_id)
     return row

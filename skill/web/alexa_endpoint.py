@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +14,7 @@ from ..config import Settings
 from ..domain.clock import SystemClock
 from .alexa_certs import UrlCertFetcher
 from .alexa_verify import AlexaRequestVerifier, RequestVerificationError
+from .json_body import loads
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ def _problem(detail: str) -> ResponseReturnValue:
 def _parse_envelope(body: bytes) -> Mapping[str, Any] | None:
     """The request envelope if the body is a JSON object with a typed `request`; None otherwise."""
     try:
-        envelope = json.loads(body)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+        envelope = loads(body)  # nesting depth bounded before parsing: a deep body is refused, not a 500
+    except ValueError:  # not JSON, not UTF-8, or nested too deeply
         return None
     if not isinstance(envelope, dict) or not isinstance(envelope.get("request"), dict):
         return None
@@ -94,5 +94,11 @@ def alexa() -> ResponseReturnValue:
         return _problem("The request could not be verified as coming from Alexa.")
     # Imported on first use, so the rest of the web app starts without loading the skill.
     from ..alexa.entry import dispatch
+    from ..alexa.envelope import MalformedRequest
 
-    return jsonify(dispatch(services, dict(envelope)))
+    try:
+        return jsonify(dispatch(services, dict(envelope)))
+    except MalformedRequest as exc:
+        # Verified (or verification off) but not an envelope the skill can read: 400, and nothing ran.
+        log.warning("refused an Alexa request the skill cannot read: %s", exc.reason)
+        return _problem("The body is not an Alexa request envelope.")

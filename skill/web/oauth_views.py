@@ -7,6 +7,7 @@ A request whose client or redirect URI we do not know gets an error page, never 
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote, urlsplit
 
 from authlib.oauth2 import OAuth2Error
@@ -14,7 +15,9 @@ from flask import Blueprint, Flask, Response, current_app, make_response, redire
 from flask.typing import ResponseReturnValue
 
 from ..bootstrap import Services
-from .login_views import page_locale
+from ..services import account
+from .account_views import notices
+from .login_views import fresh_proof, page_locale
 from .oauth_server import BillpayAuthorizationServer
 from .pages import render_page
 from .security import content_security_policy, csp_nonce, csrf_exempt, signed_in_customer
@@ -39,19 +42,45 @@ def _login_redirect() -> ResponseReturnValue:
     return redirect("/login?next=" + quote(request.full_path, safe=""), 303)
 
 
+# What a value of the authorization request may hold: printable ASCII without quote or backslash. Authlib refuses
+# anything else with a ValueError (a 500), and no registered client has such a redirect URI.
+_SAFE_VALUE = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]*")
+
+
+def _well_formed() -> bool:
+    values = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    if not all(_SAFE_VALUE.fullmatch(value) for _, value in values):
+        return False
+    return not any(" " in value for name, value in values if name == "redirect_uri")
+
+
+def _malformed() -> ResponseReturnValue:
+    """Never a redirect: the redirect URI itself may be what is wrong (RFC 6749 section 4.1.2.1)."""
+    return render_page("auth/oauth_error.html", page_locale(), 400, error="invalid_request")
+
+
 def _oauth_error(error: OAuth2Error) -> ResponseReturnValue:
     if error.redirect_uri:
         return _server().handle_error_response(None, error)
     return render_page("auth/oauth_error.html", page_locale(), 400, error=error.error)
 
 
+def _consenting_customer() -> int | None:
+    """Linking a device needs a fresh proof (docs/adr/0003): a password or an old session signs in again by code."""
+    return signed_in_customer() if fresh_proof() else None
+
+
 @bp.get("/authorize")
 def authorize() -> ResponseReturnValue:
-    customer = signed_in_customer()
+    customer = _consenting_customer()
+    if not _well_formed():
+        return _malformed()
     try:
         grant = _server().get_consent_grant(end_user=customer)
     except OAuth2Error as error:
         return _oauth_error(error)
+    except ValueError:  # Authlib's query parser: encodings the check above does not foresee
+        return _malformed()
     if customer is None:
         return _login_redirect()
     client_name = grant.client.view.name
@@ -77,16 +106,24 @@ def _allow_form_target(page: Response, redirect_uri: str) -> None:
 
 @bp.post("/authorize")
 def decide() -> ResponseReturnValue:
-    customer = signed_in_customer()
+    customer = _consenting_customer()
     server = _server()
+    if not _well_formed():
+        return _malformed()
     try:
         grant = server.get_consent_grant(end_user=customer)
     except OAuth2Error as error:
         return _oauth_error(error)
+    except ValueError:  # Authlib's query parser: encodings the check above does not foresee
+        return _malformed()
     if customer is None:
         return _login_redirect()
     allowed = request.form.get("decision") == "allow"
-    return server.create_authorization_response(grant_user=customer if allowed else None, grant=grant)
+    response = server.create_authorization_response(grant_user=customer if allowed else None, grant=grant)
+    if allowed:
+        services: Services = current_app.config["SERVICES"]
+        account.record_change(services.uow(), customer, "device_linked", services.clock, notices(services))
+    return response
 
 
 @bp.post("/token")

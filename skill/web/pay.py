@@ -17,18 +17,24 @@ from ..domain.errors import DomainError, NotFound
 from ..payments.gateway import BrowserConfig, GatewayError
 from ..services.link_card_payments import charge_link_card, start_link_card_payment
 from ..services.link_payments import (
+    MAX_ROW_ID,
     confirm_link_payment_from_provider,
     link_payment_status,
     start_link_payment,
 )
 from ..services.links import resolve_link
+from ..services.login_throttle import TooManyAttempts
 from ..services.pay_page import PayPage, bill_status, link_customer, open_pay_page
+from ..services.pay_throttle import count_pay_attempt
 from .amounts import parse_amount
+from .json_body import JsonBodyError, json_object
 from .pages import PageText, choose_locale, render_message, render_page
 from .security import sign_in
 
 bp = Blueprint("pay", __name__)
 
+_METHODS = ("card", "sepa_debit", "ideal")
+_MAX_ID_DIGITS = 10  # ids are 32-bit; longer digit strings are refused before any lookup
 _MESSAGE_FOR_STATE = {
     "paid": ("link_paid", 200),
     "expired": ("link_expired", 410),
@@ -66,9 +72,11 @@ def pay_page(token: str) -> ResponseReturnValue:
 @bp.get("/pay/<token>/status")
 def pay_status(token: str) -> ResponseReturnValue:
     services = _services()
+    attempt = _row_id(request.args["attempt"]) if "attempt" in request.args else None
+    if "attempt" in request.args and attempt is None:
+        return _bad_request({})
     try:
         status = bill_status(services.uow, services.clock, token=token)
-        attempt = request.args.get("attempt", type=int)
         payment = (
             link_payment_status(services.uow, services.clock, token=token, attempt_id=attempt)
             if attempt
@@ -89,12 +97,18 @@ def pay_status(token: str) -> ResponseReturnValue:
 
 @bp.post("/pay/<token>/start")
 def pay_start(token: str) -> ResponseReturnValue:
-    services, form = _services(), request.get_json(silent=True) or {}
-    method, save = str(form.get("method", "card")), form.get("save") is True
+    services, form = _services(), _form()
+    if form is None:
+        return _bad_request({})
+    method, save = form.get("method", "card"), form.get("save") is True
+    if method not in _METHODS:
+        return _bad_request(form)
     try:
         # The link's own currency decides the minor units, never the one the browser sends back.
         currency = resolve_link(services.uow(), token, services.clock).currency
-        amount = parse_amount(form.get("amount"), currency, choose_locale(form.get("locale")))
+        amount = parse_amount(form.get("amount"), currency, _locale(form))
+        # Counted only for requests that may reach the provider: refused input above changes nothing.
+        count_pay_attempt(services.uow, services.clock, services.settings, token=token, ip=_ip())
         if method == "card":
             start = start_link_card_payment(
                 services.uow,
@@ -120,15 +134,21 @@ def pay_start(token: str) -> ResponseReturnValue:
 
 @bp.post("/pay/<token>/charge")
 def pay_charge(token: str) -> ResponseReturnValue:
-    services, form = _services(), request.get_json(silent=True) or {}
+    services, form = _services(), _form()
+    if form is None:
+        return _bad_request({})
+    attempt_id, setup_intent_id = _row_id(form.get("attempt_id")), form.get("setup_intent_id")
+    if attempt_id is None or not isinstance(setup_intent_id, str) or not 0 < len(setup_intent_id) <= 255:
+        return _bad_request(form)
     try:
+        count_pay_attempt(services.uow, services.clock, services.settings, token=token, ip=_ip())
         charge = charge_link_card(
             services.uow,
             services.gateway,
             services.clock,
             token=token,
-            attempt_id=int(form.get("attempt_id") or 0),
-            setup_intent_id=str(form.get("setup_intent_id") or ""),
+            attempt_id=attempt_id,
+            setup_intent_id=setup_intent_id,
         )
     except (DomainError, GatewayError, ConfigError) as exc:
         return _refusal(exc, form)
@@ -145,7 +165,7 @@ def pay_charge(token: str) -> ResponseReturnValue:
 @bp.get("/pay/<token>/done")
 def pay_done(token: str) -> ResponseReturnValue:
     services = _services()
-    attempt = request.args.get("attempt", type=int) or 0
+    attempt = _row_id(request.args.get("attempt")) or 0  # an unreadable id is an unknown one: 404
     try:
         payment = confirm_link_payment_from_provider(
             services.uow, services.gateway, services.clock, token=token, attempt_id=attempt
@@ -182,8 +202,44 @@ _STATUS_OF = {
 }
 
 
+def _form() -> dict[str, Any] | None:
+    """The JSON object pay.js sends; None for anything else (not JSON, too deep, an array, a string...)."""
+    try:
+        return json_object(request.get_data(cache=True))
+    except JsonBodyError:
+        return None
+
+
+def _row_id(raw: object) -> int | None:
+    """A positive id sent as a JSON number or as digits; None for anything else (bool, float, "abc", 10**30)."""
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= _MAX_ID_DIGITS:
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw <= MAX_ROW_ID:
+        return None
+    return raw
+
+
+def _locale(form: dict[str, Any]) -> str:
+    raw = form.get("locale")
+    return choose_locale(raw if isinstance(raw, str) else None)
+
+
+def _ip() -> str:
+    """The client's address as the login limits see it (REMOTE_ADDR, or ProxyFix's behind TRUSTED_PROXY_HOPS)."""
+    return request.remote_addr or "unknown"
+
+
+def _bad_request(form: dict[str, Any]) -> ResponseReturnValue:
+    text = PageText(_locale(form))
+    return jsonify({"error": "invalid_input", "message": str(text("pay.bad_request"))}), 400
+
+
 def _refusal(exc: Exception, form: dict[str, Any]) -> ResponseReturnValue:
-    text = PageText(choose_locale(form.get("locale")))
+    text = PageText(_locale(form))
+    if isinstance(exc, TooManyAttempts):
+        minutes = _services().settings.auth.pay_window_minutes
+        body = {"error": exc.code, "message": str(text("pay.too_many", minutes=minutes))}
+        return jsonify(body), 429, {"Retry-After": str(minutes * 60)}
     if isinstance(exc, ConfigError):
         return jsonify({"error": "not_configured", "message": str(text("pay.not_configured"))}), 503
     if isinstance(exc, GatewayError):
@@ -202,6 +258,6 @@ def _refusal(exc: Exception, form: dict[str, Any]) -> ResponseReturnValue:
 def _failure_text(form: dict[str, Any], reason: str | None) -> str | None:
     if reason is None:
         return None
-    text = PageText(choose_locale(form.get("locale")))
+    text = PageText(_locale(form))
     key = f"reason.{reason}"
     return str(text("pay.failed", reason=text(key) if text.has(key) else text("reason.payment_failed")))

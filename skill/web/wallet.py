@@ -7,6 +7,8 @@ makes this page work unchanged.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -18,6 +20,7 @@ from ..payments.gateway import BrowserConfig, GatewayError
 from ..services.pay_page import wallet_view
 from ..services.wallet import complete_wallet_setup, remove_method, set_default_method, start_wallet_setup
 from ..services.wallet_links import wallet_link_customer
+from .json_body import JsonBodyError, json_object
 from .pages import PageText, choose_locale, render_message, render_page
 from .security import sign_in, sign_out, signed_in_customer
 
@@ -56,7 +59,9 @@ def wallet_setup() -> ResponseReturnValue:
     services, customer_id = _services(), signed_in_customer(for_wallet=True)
     if customer_id is None:
         return jsonify({"error": "signed_out"}), 401
-    form = request.get_json(silent=True) or {}
+    form = _form()
+    if form is None:
+        return _bad_request()
     try:
         kind = MethodKind(str(form.get("kind", "card")))
         setup = start_wallet_setup(
@@ -72,18 +77,22 @@ def wallet_complete() -> ResponseReturnValue:
     services, customer_id = _services(), signed_in_customer(for_wallet=True)
     if customer_id is None:
         return jsonify({"error": "signed_out"}), 401
-    form = request.get_json(silent=True) or {}
+    form = _form()
+    setup_intent_id = form.get("setup_intent_id") if form is not None else None
+    if form is None or not isinstance(setup_intent_id, str) or not 0 < len(setup_intent_id) <= 255:
+        return _bad_request()
     try:
         method = complete_wallet_setup(
             services.uow,
             services.gateway,
             services.clock,
             customer_id=customer_id,
-            setup_intent_id=str(form.get("setup_intent_id") or ""),
+            setup_intent_id=setup_intent_id,
         )
     except (DomainError, GatewayError):
         return jsonify({"error": "not_saved", "message": _text("pay.unavailable")}), 400
-    text = PageText(choose_locale(form.get("locale")))
+    locale = form.get("locale")
+    text = PageText(choose_locale(locale if isinstance(locale, str) else None))
     flash(str(text("wallet.saved", label=text.method_label(method))), "ok")
     return jsonify({"saved": method.id})
 
@@ -123,6 +132,18 @@ def wallet_default(method_id: int) -> ResponseReturnValue:
 def wallet_sign_out() -> ResponseReturnValue:
     sign_out()
     return render_message(choose_locale(), "signed_out", 200)
+
+
+def _form() -> dict[str, Any] | None:
+    """The JSON object wallet.js sends; None for anything else (not JSON, too deep, an array, a string...)."""
+    try:
+        return json_object(request.get_data(cache=True))
+    except JsonBodyError:
+        return None
+
+
+def _bad_request() -> ResponseReturnValue:
+    return jsonify({"error": "invalid_input", "message": _text("pay.bad_request")}), 400
 
 
 def _browser() -> BrowserConfig | None:

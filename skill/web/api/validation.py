@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from ..json_body import JsonBodyError, loads
 from .problems import Problem
 
 
@@ -21,8 +22,12 @@ def parse_json(raw: bytes, content_type: str | None) -> Any:
     if (content_type or "").split(";")[0].strip().lower() != "application/json":
         raise Problem(415, "unsupported_media_type", "Unsupported media type", "send application/json")
     try:
-        body = json.loads(raw, parse_constant=_refuse_constant)  # 1.0 stays a float: refused below
+        # Nesting is bounded before parsing (a 5,000-deep body would be a RecursionError, i.e. a 500).
+        body = loads(raw, parse_constant=_refuse_constant)  # 1.0 stays a float: refused below
         json.dumps(body, ensure_ascii=False).encode()  # lone surrogates cannot be stored
+    except JsonBodyError as exc:
+        detail = "nested too deeply" if exc.reason == "nested_too_deeply" else "not valid JSON"
+        raise Problem(400, "malformed_json", "Malformed JSON", f"the body is {detail}") from None
     except (ValueError, UnicodeError) as exc:
         raise Problem(
             400, "malformed_json", "Malformed JSON", f"the body is not valid JSON ({type(exc).__name__})"
