@@ -5,6 +5,10 @@ Everything here is small and bounded: the attributes travel in every response (2
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,6 +33,48 @@ class Pending:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+# Without SECRET_KEY (development only) pending questions are sealed with a key of this process: a "yes"
+# reaching another replica is then asked again, never charged on an unsigned question.
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+@dataclass(frozen=True)
+class Seal:
+    """Signs the pending question with the server's key, bound to the customer it was asked of.
+
+    Session attributes come back from the client: on Lambda, or behind a leaked development switch, they can be
+    edited. A pending question whose MAC does not match is no question at all (the customer is asked again).
+    """
+
+    key: bytes
+    subject: str  # who was asked: the linked customer's id, or "" when nobody is linked
+
+    @classmethod
+    def for_customer(cls, secret_key: str, customer_id: int | None) -> Seal:
+        base = secret_key.encode() if secret_key else _PROCESS_KEY
+        key = hmac.new(base, b"billpay alexa pending question v1", hashlib.sha256).digest()
+        return cls(key, "" if customer_id is None else str(customer_id))
+
+    def mac(self, pending: dict[str, Any]) -> str:
+        body = json.dumps(
+            {"subject": self.subject, "pending": pending}, sort_keys=True, separators=(",", ":")
+        )
+        return hmac.new(self.key, body.encode(), hashlib.sha256).hexdigest()
+
+    def opened(self, raw: Any) -> Pending | None:
+        if not isinstance(raw, dict):
+            return None
+        unsigned = {k: v for k, v in raw.items() if k != "mac"}
+        mac = raw.get("mac")
+        if not isinstance(mac, str) or not hmac.compare_digest(mac, self.mac(unsigned)):
+            return None
+        return Pending(**unsigned)
+
+    def sealed(self, pending: Pending) -> dict[str, Any]:
+        raw = asdict(pending)
+        return {**raw, "mac": self.mac(raw)}
+
+
 @dataclass
 class Conversation:
     heard: list[int] = field(default_factory=list)  # invoice ids in the order the customer heard them
@@ -37,30 +83,32 @@ class Conversation:
     pending: Pending | None = None
 
     @classmethod
-    def load(cls, attributes: dict[str, Any]) -> Conversation:
-        """Read the state back; anything malformed (a forged or stale session) starts a fresh conversation."""
+    def load(cls, attributes: dict[str, Any], seal: Seal) -> Conversation:
+        """Read the state back; anything malformed (a forged or stale session) starts a fresh conversation.
+
+        A pending question is kept only if `seal` signed it for this customer.
+        """
         try:
-            return cls._load(attributes.get("conv") or {})
+            return cls._load(attributes.get("conv") or {}, seal)
         except (TypeError, ValueError, KeyError, AttributeError):
             return cls()
 
     @classmethod
-    def _load(cls, raw: dict[str, Any]) -> Conversation:
+    def _load(cls, raw: dict[str, Any], seal: Seal) -> Conversation:
         listing = raw.get("listing")
-        pending = raw.get("pending")
         return cls(
             heard=[int(i) for i in raw.get("heard", [])][:MAX_HEARD],
             focus=int(raw["focus"]) if raw.get("focus") is not None else None,
             listing=Listing(**listing) if isinstance(listing, dict) else None,
-            pending=Pending(**pending) if isinstance(pending, dict) else None,
+            pending=seal.opened(raw.get("pending")),
         )
 
-    def save(self, attributes: dict[str, Any]) -> None:
+    def save(self, attributes: dict[str, Any], seal: Seal) -> None:
         attributes["conv"] = {
             "heard": self.heard[:MAX_HEARD],
             "focus": self.focus,
             "listing": asdict(self.listing) if self.listing else None,
-            "pending": asdict(self.pending) if self.pending else None,
+            "pending": seal.sealed(self.pending) if self.pending else None,
         }
 
     def ask(self, question: str, **data: Any) -> None:

@@ -18,7 +18,7 @@ from ...bootstrap import Services
 from ...services.linking import LinkedCustomer, resolve_access_token
 from ..i18n import Translator, request_locale
 from ..speech import MAX_CARD_CHARS, clip
-from ..state import Conversation
+from ..state import Conversation, Seal
 
 log = logging.getLogger("skill.alexa")
 
@@ -36,7 +36,9 @@ class Turn:
         if session is None:  # requests outside a session carry no attributes
             session = manager.session_attributes = {}
         self.session: dict[str, Any] = session
-        self.conv = Conversation.load(self.session)
+        linked = self.customer
+        self.seal = Seal.for_customer(services.settings.secret_key, linked.customer_id if linked else None)
+        self.conv = Conversation.load(self.session, self.seal)
         self._asked_last_turn = self.conv.pending
         self._carried: dict[str, str] = {}
 
@@ -104,7 +106,7 @@ class Turn:
         if self.conv.pending is self._asked_last_turn:
             # A question stands for one turn only: a "yes" after any other answer must not confirm it.
             self.conv.pending = None
-        self.conv.save(self.session)
+        self.conv.save(self.session, self.seal)
         builder = self.hi.response_builder.speak(speech)
         if reprompt:
             builder.ask(reprompt)

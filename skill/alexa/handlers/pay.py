@@ -14,7 +14,7 @@ from ...services.payments import MethodView, pay_with_mandate, stored_methods
 from ...services.views import BillView
 from ..progressive import send_progressive
 from .base import Handler, Turn
-from .choose import pick_bill
+from .choose import bill_by_id, pick_bill
 from .links import offer_link
 from .words import amount, bill_name, method_label
 
@@ -96,12 +96,6 @@ def confirm(turn: Turn, bill: BillView, amount_minor: int, method: MethodView) -
         bill=bill_name(turn, bill),
         method=method_label(turn, method),
     )
-    customer = turn.customer
-    needs_pin = bool(
-        customer
-        and customer.has_voice_pin
-        and (customer.always_ask_pin or amount_minor >= bill.pin_threshold_minor)
-    )
     turn.conv.ask(
         "confirm_payment",
         invoice_id=bill.id,
@@ -110,9 +104,18 @@ def confirm(turn: Turn, bill: BillView, amount_minor: int, method: MethodView) -
         method_id=method.id,
         readback=readback,
         confirmation_id=uuid.uuid4().hex,
-        needs_pin=needs_pin,
     )
     return turn.ask(readback, turn.t("pay.confirm_reprompt"))
+
+
+def needs_pin(turn: Turn, bill: BillView, amount_minor: int) -> bool:
+    """The current rules (the biller's threshold, the customer's always-ask), never the session's word."""
+    customer = turn.customer
+    return bool(
+        customer
+        and customer.has_voice_pin
+        and (customer.always_ask_pin or amount_minor >= bill.pin_threshold_minor)
+    )
 
 
 def confirmed(turn: Turn, data: dict[str, Any]) -> Response:
@@ -120,7 +123,10 @@ def confirmed(turn: Turn, data: dict[str, Any]) -> Response:
     customer = turn.customer
     if speaker_unrecognized(turn):  # the "yes" may come from someone else than the request did
         return offer_link_for(turn, data)
-    if data.get("needs_pin") and customer is not None:
+    bill = bill_by_id(turn, int(data["invoice_id"]))
+    if bill is None:
+        return turn.ask(turn.t("bill.none_matching"), turn.t("reprompt.main"))
+    if needs_pin(turn, bill, int(data["amount_minor"])) and customer is not None:
         if customer.voice_pin_locked:
             return pin_locked(turn, data)
         turn.conv.ask("pin", **data)
