@@ -1,4 +1,4 @@
-"""Alexa's signing certificates: a bounded HTTPS download, the certifi trust roots and a by-URL key cache."""
+"""Alexa's signing certificates: a bounded HTTPS download, the certifi trust roots, by-URL key and failure caches."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import http.client
 import re
 import ssl
 import threading
+import urllib.error
 import urllib.request
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,8 @@ class UrlCertFetcher:
             with self._opener.open(url, timeout=self._timeout) as response:
                 data: bytes = response.read(self._max_bytes + 1)
         except (OSError, http.client.HTTPException) as exc:
+            if isinstance(exc, urllib.error.HTTPError):
+                exc.close()  # it holds the response's socket open (a 404 from S3, a refused redirect)
             raise CertFetchError(type(exc).__name__) from exc
         if len(data) > self._max_bytes:
             raise CertFetchError(f"chain larger than {self._max_bytes} bytes")
@@ -124,3 +127,34 @@ class SigningKeyCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+
+class FailedUrlCache:
+    """Chain URLs whose download or validation failed recently, with the reason, for `ttl` (a negative cache).
+
+    A caller who keeps sending a URL that fails must not make us download it again on every request.
+    Bounded like SigningKeyCache (least recently failed goes first) and thread-safe.
+    """
+
+    def __init__(self, ttl: timedelta = timedelta(seconds=60), max_entries: int = 256) -> None:
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def reason(self, url: str, now: datetime) -> str | None:
+        with self._lock:
+            entry = self._entries.get(url)
+            if entry is None:
+                return None
+            if now >= entry[1]:
+                del self._entries[url]
+                return None
+            return entry[0]
+
+    def put(self, url: str, reason: str, now: datetime) -> None:
+        with self._lock:
+            self._entries[url] = (reason, now + self._ttl)
+            self._entries.move_to_end(url)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import posixpath
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,12 +24,21 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.x509.verification import DNSName, PolicyBuilder, Store, VerificationError
 
 from ..domain.clock import Clock
-from .alexa_certs import CertFetcher, CertFetchError, SigningKeyCache, certifi_store, load_pem_certificates
+from .alexa_certs import (
+    CertFetcher,
+    CertFetchError,
+    FailedUrlCache,
+    SigningKeyCache,
+    certifi_store,
+    load_pem_certificates,
+)
 
 CERT_URL_HOST = "s3.amazonaws.com"
 CERT_URL_PATH_PREFIX = "/echo.api/"
 SIGNING_CERT_DOMAIN = "echo-api.amazon.com"
 TIMESTAMP_TOLERANCE = timedelta(seconds=150)
+# Downloads running at once across the process's threads; more get 400 at once instead of waiting in line.
+MAX_CONCURRENT_FETCHES = 4
 
 
 class RequestVerificationError(Exception):
@@ -124,12 +134,16 @@ class AlexaRequestVerifier:
         fetcher: CertFetcher,
         trust_store: Store | None = None,
         cache: SigningKeyCache | None = None,
+        failures: FailedUrlCache | None = None,
+        max_concurrent_fetches: int = MAX_CONCURRENT_FETCHES,
     ) -> None:
         self._skill_id = skill_id
         self._clock = clock
         self._fetch = fetcher
         self._trust_store = trust_store
         self.cache = cache if cache is not None else SigningKeyCache()
+        self.failures = failures if failures is not None else FailedUrlCache()
+        self._fetch_slots = threading.BoundedSemaphore(max_concurrent_fetches)
 
     def verify(
         self, *, body: bytes, envelope: Mapping[str, Any], cert_url: str | None, signature: str | None
@@ -149,14 +163,32 @@ class AlexaRequestVerifier:
             raise RequestVerificationError("signature_invalid") from None
 
     def _signing_key(self, url: str, now: datetime) -> RSAPublicKey:
+        """The URL's validated key: from the cache, else one bounded download (failures are remembered)."""
         key = self.cache.get(url, now)
         if key is not None:
             return key
+        if self.failures.reason(url, now) is not None:
+            raise RequestVerificationError("cert_failed_recently")
+        if not self._fetch_slots.acquire(blocking=False):
+            raise RequestVerificationError("cert_fetches_busy")
         try:
-            pem = self._fetch(url)
-        except CertFetchError:
-            raise RequestVerificationError("cert_fetch_failed") from None
-        key, expires_at = self._validate_chain(pem, now)
+            key = self.cache.get(url, now)  # another thread may have fetched it meanwhile
+            if key is None:
+                key = self._fetch_and_validate(url, now)
+        finally:
+            self._fetch_slots.release()
+        return key
+
+    def _fetch_and_validate(self, url: str, now: datetime) -> RSAPublicKey:
+        try:
+            try:
+                pem = self._fetch(url)
+            except CertFetchError:
+                raise RequestVerificationError("cert_fetch_failed") from None
+            key, expires_at = self._validate_chain(pem, now)
+        except RequestVerificationError as failed:
+            self.failures.put(url, failed.reason, now)
+            raise
         self.cache.put(url, key, expires_at)
         return key
 

@@ -184,3 +184,164 @@ def test_default_trust_store_does_not_trust_a_test_ca() -> None:
         )
 
     assert raised.value.reason == "cert_chain_untrusted"
+
+
+# --- Bounded downloads: a recording HTTPS server stands in for s3.amazonaws.com -----------------------------
+
+
+class _Recording:
+    """What the stand-in S3 saw, and a gate that holds /echo.api/slow-* downloads until a test opens it."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.in_flight = 0
+        self.changed = threading.Condition()
+        self.gate = threading.Event()
+
+
+class _RecordingHandler(BaseHTTPRequestHandler):
+    recording: _Recording
+
+    def do_GET(self) -> None:
+        state = self.recording
+        with state.changed:
+            state.paths.append(self.path)
+            state.in_flight += 1
+            state.changed.notify_all()
+        try:
+            if self.path.startswith("/echo.api/slow-"):
+                state.gate.wait(timeout=30)
+            self.send_response(404 if "missing" in self.path else 200)
+            self.send_header("Content-Length", str(len(CHAIN)))
+            self.end_headers()
+            self.wfile.write(CHAIN)
+        finally:
+            with state.changed:
+                state.in_flight -= 1
+                state.changed.notify_all()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def stand_in_s3(tmp_path: Path) -> Iterator[tuple[_Recording, UrlCertFetcher, str]]:
+    """A recording HTTPS server, a fetcher that sends Amazon's URLs there, and the server's base URL."""
+    server_context, client_context = _tls_contexts(tmp_path)
+    recording = _Recording()
+    handler = type("Handler", (_RecordingHandler,), {"recording": recording})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.socket = server_context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    base = f"https://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        yield recording, UrlCertFetcher(5, max_bytes=CAP, context=client_context), base
+    finally:
+        recording.gate.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def _verifier_via(
+    stand_in: tuple[_Recording, UrlCertFetcher, str], clock: FixedClock, **options: int
+) -> tuple[AlexaRequestVerifier, list[str]]:
+    _, fetch, base = stand_in
+    asked: list[str] = []
+
+    def fetcher(url: str) -> bytes:
+        asked.append(url)
+        return fetch(url.replace("https://s3.amazonaws.com", base, 1))
+
+    verifier = AlexaRequestVerifier(skill_id=SKILL_ID, clock=clock, fetcher=fetcher, **options)  # type: ignore[arg-type]
+    return verifier, asked
+
+
+def _reason(verifier: AlexaRequestVerifier, cert_url: str, now: datetime) -> str:
+    keys = SigningKeys(root=new_key(), intermediate=new_key(), leaf=new_key(), stranger=new_key())
+    body = body_of(envelope(now))
+    with pytest.raises(RequestVerificationError) as raised:
+        verifier.verify(body=body, envelope=envelope(now), cert_url=cert_url, signature=sign(body, keys.leaf))
+    return raised.value.reason
+
+
+def test_a_failing_chain_url_is_downloaded_once_while_its_failure_is_remembered(
+    stand_in_s3: tuple[_Recording, UrlCertFetcher, str],
+) -> None:
+    clock = FixedClock(NOW)
+    verifier, _ = _verifier_via(stand_in_s3, clock)
+    url = "https://s3.amazonaws.com/echo.api/missing.pem"
+
+    first = _reason(verifier, url, clock.now())
+    again = _reason(verifier, url, clock.now())
+    clock.advance(seconds=61)
+    later = _reason(verifier, url, clock.now())
+
+    assert (first, again, later) == ("cert_fetch_failed", "cert_failed_recently", "cert_fetch_failed")
+    assert stand_in_s3[0].paths == ["/echo.api/missing.pem", "/echo.api/missing.pem"]
+
+
+def test_an_invalid_chain_is_remembered_as_failed_too(
+    stand_in_s3: tuple[_Recording, UrlCertFetcher, str],
+) -> None:
+    clock = FixedClock(NOW)
+    verifier, _ = _verifier_via(stand_in_s3, clock)
+    url = "https://s3.amazonaws.com/echo.api/not-a-chain.pem"  # the server answers 200 with junk
+
+    reasons = [_reason(verifier, url, clock.now()) for _ in range(3)]
+
+    assert reasons == ["cert_chain_malformed", "cert_failed_recently", "cert_failed_recently"]
+    assert len(stand_in_s3[0].paths) == 1
+
+
+def test_only_a_few_downloads_run_at_once_and_one_more_is_refused_without_waiting(
+    stand_in_s3: tuple[_Recording, UrlCertFetcher, str],
+) -> None:
+    recording = stand_in_s3[0]
+    clock = FixedClock(NOW)
+    verifier, _ = _verifier_via(stand_in_s3, clock, max_concurrent_fetches=2)
+    results: list[str] = []
+
+    def verify_slow(n: int) -> None:
+        results.append(_reason(verifier, f"https://s3.amazonaws.com/echo.api/slow-{n}.pem", clock.now()))
+
+    workers = [threading.Thread(target=verify_slow, args=(n,)) for n in (1, 2)]
+    for worker in workers:
+        worker.start()
+    with recording.changed:
+        assert recording.changed.wait_for(lambda: recording.in_flight == 2, timeout=10)
+
+    busy = _reason(verifier, "https://s3.amazonaws.com/echo.api/slow-3.pem", clock.now())
+    recording.gate.set()
+    for worker in workers:
+        worker.join(timeout=10)
+
+    assert busy == "cert_fetches_busy"
+    assert sorted(recording.paths) == ["/echo.api/slow-1.pem", "/echo.api/slow-2.pem"]
+    assert sorted(results) == ["cert_chain_malformed", "cert_chain_malformed"]
+    # The slots come back: the refused URL was not remembered as failed and can be tried now.
+    assert _reason(verifier, "https://s3.amazonaws.com/echo.api/slow-3.pem", clock.now()) == (
+        "cert_chain_malformed"
+    )
+
+
+@pytest.mark.parametrize(
+    "cert_url",
+    [
+        "https://evil.example/echo.api/chain.pem",
+        "https://s3.amazonaws.com/other/chain.pem",
+        "https://s3.amazonaws.com:8443/echo.api/chain.pem",
+        "http://s3.amazonaws.com/echo.api/chain.pem",
+        "https://s3.amazonaws.com/echo.api/../other/chain.pem",
+    ],
+)
+def test_a_cert_url_of_the_wrong_shape_is_never_downloaded(
+    stand_in_s3: tuple[_Recording, UrlCertFetcher, str], cert_url: str
+) -> None:
+    verifier, asked = _verifier_via(stand_in_s3, FixedClock(NOW))
+
+    reason = _reason(verifier, cert_url, NOW)
+
+    assert reason.startswith("cert_url_")
+    assert asked == [] and stand_in_s3[0].paths == []

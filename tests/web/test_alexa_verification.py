@@ -593,19 +593,22 @@ def test_cached_chain_is_fetched_again_once_it_expires(
     assert fetcher.fetched == [CERT_URL, CERT_URL]
 
 
-def test_failed_chain_is_not_cached(
+def test_failed_chain_is_remembered_briefly_then_fetched_again(
     client: FlaskClient,
     chain: SigningChain,
     fetcher: FakeFetcher,
+    clock: FixedClock,
     dispatched: list[dict[str, Any]],
 ) -> None:
     fetcher.documents[CERT_URL] = b"not a chain"
     assert post_signed(client, chain, envelope(NOW)).status_code == 400
 
     fetcher.documents[CERT_URL] = chain.pem()
-    response = post_signed(client, chain, envelope(NOW))
+    soon = post_signed(client, chain, envelope(NOW))  # the failure is cached: no second download yet
+    clock.advance(seconds=61)
+    later = post_signed(client, chain, envelope(clock.now()))
 
-    assert response.status_code == 200
+    assert (soon.status_code, later.status_code) == (400, 200)
     assert fetcher.fetched == [CERT_URL, CERT_URL]
 
 
