@@ -13,7 +13,7 @@ from typing import Any
 from ..domain.money import format_money
 
 LOCALES_DIR = Path(__file__).with_name("locales")
-KINDS = ("payment_request", "reminder", "receipt", "otp")
+KINDS = ("payment_request", "reminder", "receipt", "otp", "account_changed")
 SMS_LIMIT = 160
 
 # GSM 03.38: the default alphabet (one septet each) and its extension table (two septets each).
@@ -76,6 +76,8 @@ def _fields(kind: str, locale: str, payload: dict[str, Any]) -> dict[str, str]:
     if payload.get("due_date"):
         due = date.fromisoformat(str(payload["due_date"]))
         fields["due_date"] = format_date(due, format="medium", locale=babel_locale)
+    if kind == "account_changed":  # what changed, in the locale's words (services/account_security.CHANGES)
+        fields["change"] = str(strings(locale)["account_changed"]["changes"][str(payload["change"])])
     if kind == "otp":
         fields["code"] = str(payload["code"])
         fields["minutes"] = str(payload.get("ttl_minutes", 10))

@@ -9,6 +9,7 @@ from ..domain.clock import Clock
 from ..domain.errors import InvalidInput, NotFound
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
+from .account_security import notify_change
 from .passwords import hash_password
 
 
@@ -71,23 +72,39 @@ def _device(family_id: str, tokens: list[m.LinkedAccountToken]) -> LinkedDevice:
     )
 
 
-def unlink_device(uow: UnitOfWork, customer_id: int, key: str, clock: Clock) -> bool:
+@dataclass(frozen=True)
+class Notices:
+    """What a change notice needs to build its "this wasn't me" link (services/account_security.py)."""
+
+    base_url: str
+    secret_key: str
+
+
+def unlink_device(uow: UnitOfWork, customer_id: int, key: str, clock: Clock, notices: Notices) -> bool:
     """Revoke every token of the link; False when nothing of this customer's matched (already unlinked)."""
     kind, _, value = (key or "").partition(":")
     now = clock.now()
     with uow:
         if kind == "family" and value:
             revoked = uow.linked_tokens.revoke_family(value, now, customer_id=customer_id)
-        elif kind == "token" and value.isdigit():
+        elif kind == "token" and value.isascii() and value.isdigit() and len(value) < 19:
             revoked = uow.linked_tokens.revoke_one(int(value), customer_id, now)
         else:
             return False
+        if revoked:
+            _notify(uow, customer_id, "device_unlinked", now, notices)
         uow.commit()
         return revoked > 0
 
 
 def set_voice_preferences(
-    uow: UnitOfWork, customer_id: int, *, always_ask_pin: bool, require_recognized_speaker: bool
+    uow: UnitOfWork,
+    customer_id: int,
+    clock: Clock,
+    notices: Notices,
+    *,
+    always_ask_pin: bool,
+    require_recognized_speaker: bool,
 ) -> None:
     """ "Always ask for my PIN" needs a PIN to ask for; a recognized voice does not."""
     with uow:
@@ -96,12 +113,20 @@ def set_voice_preferences(
             raise NotFound("unknown customer")
         if always_ask_pin and customer.voice_pin_hash is None:
             raise InvalidInput("set a voice PIN first", field="always_ask_pin")
+        changed = (customer.always_ask_pin, customer.require_recognized_speaker) != (
+            always_ask_pin,
+            require_recognized_speaker,
+        )
         customer.always_ask_pin = always_ask_pin
         customer.require_recognized_speaker = require_recognized_speaker
+        if changed:
+            _notify(uow, customer_id, "voice", clock.now(), notices)
         uow.commit()
 
 
-def set_password(uow: UnitOfWork, customer_id: int, password: str, confirm: str) -> None:
+def set_password(
+    uow: UnitOfWork, customer_id: int, password: str, confirm: str, clock: Clock, notices: Notices
+) -> None:
     if password != confirm:
         raise InvalidInput("the two passwords differ", field="password_confirm")
     hashed = hash_password(password)
@@ -110,7 +135,22 @@ def set_password(uow: UnitOfWork, customer_id: int, password: str, confirm: str)
         if customer is None:
             raise NotFound("unknown customer")
         customer.password_hash = hashed
+        _notify(uow, customer_id, "password", clock.now(), notices)
         uow.commit()
+
+
+def record_change(uow: UnitOfWork, customer_id: int, change: str, clock: Clock, notices: Notices) -> None:
+    """Tell the person about a change made by another service (the voice PIN, a device linked by OAuth)."""
+    with uow:
+        _notify(uow, customer_id, change, clock.now(), notices)
+        uow.commit()
+
+
+def _notify(uow: UnitOfWork, customer_id: int, change: str, now: datetime, notices: Notices) -> None:
+    customer = uow.customers.get(customer_id)
+    if customer is None:
+        raise NotFound("unknown customer")
+    notify_change(uow, customer, change, now, base_url=notices.base_url, secret_key=notices.secret_key)
 
 
 def customer_locale(uow: UnitOfWork, customer_id: int) -> str | None:

@@ -13,7 +13,7 @@ from ..domain.model import BillType, is_overdue
 from ..storage import models as m
 from ..storage.api_repositories import InvoiceFilter as InvoiceFilter  # re-exported for the views
 from ..storage.uow import UnitOfWork
-from . import directory, ledger
+from . import directory, identity, ledger
 from .bills import bill_timeline
 from .views import TimelineEntry
 
@@ -69,7 +69,7 @@ class ApiInvoice:
         return cls(
             id=invoice.id,
             number=invoice.number,
-            customer_id=account.customer_id,
+            customer_id=account.id,  # the biller's record, never the person behind it
             account_number=account.account_number,
             description=invoice.description,
             bill_type=str(invoice.bill_type),
@@ -96,23 +96,20 @@ class InvoicePage:
 def upsert_biller_customer(
     uow: UnitOfWork, biller_id: int, account_number: str, data: directory.CustomerData, clock: Clock
 ) -> ApiCustomer:
-    """Create or update the customer holding `account_number` at this biller. An omitted mobile is kept."""
-    with uow:
-        created = uow.customers.account_by_number(biller_id, account_number) is None
-    accounts = {biller_id: account_number}
-    customer_id = directory.upsert_customer(
-        uow,
-        directory.CustomerData(data.name, data.email, data.mobile, data.locale, accounts),
-        clock,
-        keep_missing=True,
+    """Create or update this biller's own record for `account_number`; nothing of another biller is read."""
+    record = identity.upsert_biller_record(
+        uow, clock, biller_id=biller_id, account_number=account_number, data=data
     )
-    with uow:
-        customer = uow.customers.get(customer_id)
-        assert customer is not None
-        # Echo the name, mobile and locale this biller sent: stored ones may come from another biller.
-        return ApiCustomer(
-            customer.id, account_number, data.name, customer.email, data.mobile, data.locale, created
-        )
+    # The mobile is echoed as sent: an omitted one is kept but not echoed (the API's contract since v1).
+    return ApiCustomer(
+        record.id,
+        record.account_number,
+        record.name,
+        record.email,
+        data.mobile,
+        record.locale,
+        record.created,
+    )
 
 
 def create_biller_invoices(

@@ -11,7 +11,7 @@ from ..domain.model import Channel
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
 from . import ledger
-from .links import LinkSent, send_payment_link
+from .links import LinkSent, NoContactChannel, send_payment_link
 from .views import SettlementResult
 
 
@@ -69,23 +69,24 @@ def request_payment(
         invoice = uow.biller_invoices.get(biller_id, invoice_id)
         if invoice is None:
             raise NotFound("unknown invoice", invoice_id=invoice_id)
-        customer = invoice.account.customer
-        destination = customer.mobile if channel is Channel.SMS else customer.email
-        customer_id = customer.id
-    if not destination:
+        customer_id = invoice.account.customer_id
+    try:
+        return send_payment_link(
+            uow,
+            clock,
+            base_url=base_url,
+            ttl=ttl,
+            customer_id=customer_id,
+            invoice_id=invoice_id,
+            requested_via=Channel.API,
+            amount_minor=amount_minor,
+            only=channel,
+        )
+    except NoContactChannel:
         what = "mobile number" if channel is Channel.SMS else "email address"
-        raise InvalidInput(f"the customer has no {what} for a {channel} payment request", field="channel")
-    return send_payment_link(
-        uow,
-        clock,
-        base_url=base_url,
-        ttl=ttl,
-        customer_id=customer_id,
-        invoice_id=invoice_id,
-        requested_via=Channel.API,
-        amount_minor=amount_minor,
-        prefer=channel,
-    )
+        raise InvalidInput(
+            f"the customer has no {what} for a {channel} payment request", field="channel"
+        ) from None
 
 
 def payment_request_status(uow: UnitOfWork, biller_id: int, link_id: int, clock: Clock) -> PaymentRequestView:

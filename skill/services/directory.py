@@ -1,9 +1,14 @@
-"""Billers, customers and their accounts: created and updated by the biller's systems, the CLI and the seed."""
+"""Billers, and people enrolled by the operator (CLI, demo seed) with their biller records.
+
+The biller API manages only its own records (services/biller_records.py); a person is joined to a biller's record
+only by proving one of that record's channels (services/identity.py). See docs/adr/0003-identity-across-billers.md.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..config import SUPPORTED_LOCALES
 from ..domain.clock import Clock
@@ -12,8 +17,8 @@ from ..domain.money import normalize_currency, require_minor_units
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+E164 = re.compile(r"\+[1-9][0-9]{6,14}\Z")  # ASCII digits only; \Z: no trailing newline
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 
 @dataclass(frozen=True)
@@ -77,15 +82,16 @@ def validate_customer(data: CustomerData) -> CustomerData:
     return data
 
 
-def upsert_customer(uow: UnitOfWork, data: CustomerData, clock: Clock, *, keep_missing: bool = False) -> int:
-    """Create or update a customer by email (else by an account number it already holds), and open accounts.
+def upsert_customer(uow: UnitOfWork, data: CustomerData, clock: Clock) -> int:
+    """Enroll a person and their records, vouched for by the operator (CLI, demo seed): never the biller API.
 
-    keep_missing: a mobile given as None keeps the stored one (the biller API's merge: one biller's update
-    must not erase what another biller of the same customer set).
+    The email and mobile given count as proven (the operator checked them), so the person signs in with them and
+    every record opened here is claimed. Found again by that email, else by a record the person already holds.
     """
     validate_customer(data)
     email = data.email.strip().lower() if data.email else None
     with uow:
+        now = clock.now()
         customer = uow.customers.by_email(email) if email else None
         if customer is None:
             customer = _account_holder(uow, data.accounts)
@@ -94,33 +100,16 @@ def upsert_customer(uow: UnitOfWork, data: CustomerData, clock: Clock, *, keep_m
                     "this account belongs to a customer with another email address", field="email"
                 )
         if customer is None:
-            customer = m.Customer(name=data.name, email=email, created_at=clock.now(), voice_pin_failures=0)
+            customer = m.Customer(name=data.name, email=email, created_at=now, voice_pin_failures=0)
             uow.customers.add(customer)
-        _update_contact(customer, data, email, keep_missing=keep_missing)
+        customer.name, customer.locale = data.name, data.locale
+        customer.email = customer.email or email
+        customer.mobile = data.mobile
         uow.flush()
         for biller_id, number in data.accounts.items():
-            _open_account(uow, customer, biller_id, number)
+            _open_account(uow, customer, biller_id, number, data, now)
         uow.commit()
         return customer.id
-
-
-def _update_contact(
-    customer: m.Customer, data: CustomerData, email: str | None, *, keep_missing: bool
-) -> None:
-    """Apply a biller's contact details, unless the customer is shared with another biller.
-
-    One biller must never redirect where another biller's payment links and one-time login codes go: for a
-    shared customer, a biller can fill in what is missing but not change what is there.
-    """
-    shared = customer.id is not None and any(a.biller_id not in data.accounts for a in customer.accounts)
-    if shared:
-        customer.mobile = customer.mobile or data.mobile
-        customer.email = customer.email or email
-        return
-    customer.name, customer.locale = data.name, data.locale
-    customer.email = customer.email or email
-    if data.mobile is not None or not keep_missing:
-        customer.mobile = data.mobile
 
 
 def _account_holder(uow: UnitOfWork, accounts: dict[int, str]) -> m.Customer | None:
@@ -131,19 +120,20 @@ def _account_holder(uow: UnitOfWork, accounts: dict[int, str]) -> m.Customer | N
     return None
 
 
-def _open_account(uow: UnitOfWork, customer: m.Customer, biller_id: int, number: str) -> None:
+def _open_account(
+    uow: UnitOfWork, customer: m.Customer, biller_id: int, number: str, data: CustomerData, now: datetime
+) -> None:
     if uow.billers.get(biller_id) is None:
         raise NotFound("unknown biller", biller_id=biller_id)
-    holder = uow.customers.account_by_number(biller_id, number)
-    if holder is not None and holder.customer_id != customer.id:
+    record = uow.customers.account_by_number(biller_id, number)
+    if record is not None and record.customer_id != customer.id:
         raise InvalidInput("account number belongs to another customer", field="account_number")
-    existing = uow.customers.account(customer.id, biller_id)
-    if existing is None:
-        uow.customers.add(
-            m.CustomerAccount(customer_id=customer.id, biller_id=biller_id, account_number=number)
-        )
-    else:
-        existing.account_number = number
+    if record is None:
+        record = m.CustomerAccount(customer_id=customer.id, biller_id=biller_id, account_number=number)
+        uow.customers.add(record)
+    record.name, record.locale = data.name, data.locale
+    record.email, record.mobile = customer.email, customer.mobile
+    record.claimed_at = record.claimed_at or now
 
 
 def account_id(uow: UnitOfWork, customer_id: int, biller_id: int) -> int:

@@ -13,6 +13,7 @@ from ..notifications.outbox import enqueue
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
 from .biller_events import emit_link_opened
+from .identity import Contact, record_contacts
 from .linking import hash_token
 
 
@@ -49,8 +50,13 @@ def send_payment_link(
     requested_via: Channel,
     amount_minor: int | None = None,
     prefer: Channel | None = None,
+    only: Channel | None = None,
 ) -> LinkSent:
-    """Create a link for the remaining (or a partial) amount and queue its SMS or email in one transaction."""
+    """Create a link for the remaining (or a partial) amount and queue its SMS or email in one transaction.
+
+    It goes to a channel of the bill's biller record (identity.record_contacts): by `only` that channel or none,
+    else `prefer`red when there. Asked for by the person (voice, chat), their own proven channels count too.
+    """
     with uow:
         invoice = uow.invoices.get_for_update(invoice_id)
         customer = uow.customers.get(customer_id)
@@ -66,7 +72,10 @@ def send_payment_link(
             partial_allowed=invoice.biller.partial_allowed,
             partial_min_minor=invoice.biller.partial_min_minor,
         )
-        channel, destination = _choose_channel(customer, prefer)
+        contacts = record_contacts(
+            invoice.account, customer, asked_by_person=requested_via is not Channel.API
+        )
+        channel, destination = _choose_channel(contacts, only or prefer, exact=only is not None)
         token = secrets.token_urlsafe(32)  # 256 bits
         now = clock.now()
         link = m.PaymentLink(
@@ -86,7 +95,7 @@ def send_payment_link(
             kind="payment_request",
             channel=str(channel),
             recipient=destination,
-            locale=customer.locale,
+            locale=invoice.account.locale,
             payload={
                 "link_id": link.id,
                 "url": url,
@@ -111,14 +120,14 @@ def send_payment_link(
         return LinkSent(link.id, channel, mask_destination(channel, destination), link.expires_at, url)
 
 
-def _choose_channel(customer: m.Customer, prefer: Channel | None) -> tuple[Channel, str]:
-    options = [(Channel.SMS, customer.mobile), (Channel.EMAIL, customer.email)]
+def _choose_channel(contacts: list[Contact], prefer: Channel | None, *, exact: bool) -> tuple[Channel, str]:
+    options = [(Channel(c.channel), c.address) for c in contacts]
     if prefer is Channel.EMAIL:
         options.reverse()
     for channel, destination in options:
-        if destination:
+        if channel is prefer or not exact:
             return channel, destination
-    raise NoContactChannel("the customer has no mobile number or email address")
+    raise NoContactChannel("the customer has no usable mobile number or email address")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from ..storage import models as m
 from ..storage.uow import UnitOfWork
 from . import ledger
 from .biller_events import emit_payment_failed, emit_payment_review_required
+from .identity import record_contacts
 from .methods import save_paid_method
 
 log = logging.getLogger(__name__)
@@ -194,15 +195,17 @@ def _after_settled(uow: UnitOfWork, attempt: m.PaymentAttempt, invoice: m.Invoic
         if link is not None and link.paid_at is None:
             link.paid_at = now
     customer = invoice.account.customer
-    if not customer.email:
+    contacts = record_contacts(invoice.account, customer, asked_by_person=True)
+    email = next((c.address for c in contacts if c.channel == "email"), None)
+    if email is None:
         return
     method = uow.methods.get(attempt.payment_method_id) if attempt.payment_method_id else None
     enqueue(
         uow,
         kind="receipt",
         channel="email",
-        recipient=customer.email,
-        locale=customer.locale,
+        recipient=email,
+        locale=invoice.account.locale,
         payload={
             "attempt_id": attempt.id,
             "invoice_number": invoice.number,

@@ -19,7 +19,8 @@ from ..domain.errors import DomainError
 from ..notifications.outbox import enqueue
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
-from .directory import EMAIL
+from .directory import E164, EMAIL
+from .identity import prove_channel
 from .linking import hash_token
 from .login_throttle import Subject, count_attempt, forget_old_windows, subject
 from .passwords import password_matches
@@ -45,11 +46,60 @@ def _normalized(identifier: str) -> str:
 
 
 def _find_customer(uow: UnitOfWork, identifier: str) -> m.Customer | None:
-    """By email, else by account number when exactly one customer holds it (two billers may share a number)."""
+    """The person who proved this email or mobile, or the claimant of the one record holding this account number."""
     if EMAIL.match(identifier):
         return uow.customers.by_email(identifier.lower())
-    owners = {a.customer_id for a in uow.customer_lookup.accounts_by_number(identifier)}
-    return uow.customers.get(owners.pop()) if len(owners) == 1 else None
+    if E164.match(identifier):
+        return uow.customers.by_mobile(identifier)
+    records = uow.customer_lookup.accounts_by_number(identifier)
+    if len(records) == 1 and records[0].claimed_at is not None:  # two billers may share a number
+        return records[0].customer
+    return None
+
+
+@dataclass(frozen=True)
+class _Destination:
+    channel: str  # "email" or "sms"
+    address: str
+    customer_id: int | None  # the person who proved this address; None while claiming a record's channel
+
+
+def _destination(uow: UnitOfWork, identifier: str, prefer: str) -> _Destination | None:
+    """Where the code may go: a channel the person proved, or a channel of the biller record being claimed.
+
+    Never a channel that only an API caller asserted for somebody else (docs/adr/0003): a typed email or mobile
+    receives the code itself, and a person's other channel is used only when that person proved it.
+    """
+    person = _find_customer(uow, identifier)
+    if person is not None:
+        return _proven_channel(person, prefer)
+    if EMAIL.match(identifier):
+        email = identifier.lower()
+        return _Destination("email", email, None) if uow.customers.records_listing("email", email) else None
+    if E164.match(identifier):
+        return (
+            _Destination("sms", identifier, None)
+            if uow.customers.records_listing("sms", identifier)
+            else None
+        )
+    records = uow.customer_lookup.accounts_by_number(identifier)
+    if len(records) != 1:
+        return None
+    options = {"email": records[0].email, "sms": records[0].mobile}
+    return _first_of(options, prefer, None)
+
+
+def _proven_channel(person: m.Customer, prefer: str) -> _Destination | None:
+    return _first_of({"email": person.email, "sms": person.mobile}, prefer, person.id)
+
+
+def _first_of(options: dict[str, str | None], prefer: str, customer_id: int | None) -> _Destination | None:
+    """The channel asked for when there is an address for it, else the other one."""
+    for name in (prefer, *(c for c in ("email", "sms") if c != prefer)):
+        address = options.get(name)
+        if address:
+            return _Destination(name, address, customer_id)
+    return None
 
 
 def _subjects(settings: Settings, identifier: str, ip: str, customer_id: int | None) -> list[Subject]:
@@ -68,42 +118,42 @@ def _subjects(settings: Settings, identifier: str, ip: str, customer_id: int | N
 def start_code_login(
     uow: UnitOfWork, clock: Clock, settings: Settings, *, identifier: str, channel: str, ip: str, locale: str
 ) -> LoginStarted:
-    """Send a 6-digit code to the customer's email or mobile (their choice when both exist) through the outbox."""
+    """Send a 6-digit code through the outbox to where `_destination` allows (the person's choice of channel)."""
     identifier = _normalized(identifier)
     token = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10**6):06d}"
     now = clock.now()
     ttl = timedelta(minutes=settings.auth.login_code_ttl_minutes)
     with uow:
-        customer = _find_customer(uow, identifier) if identifier else None
-        customer_id = customer.id if customer is not None else None
+        destination = _destination(uow, identifier, channel) if identifier else None
+        customer_id = destination.customer_id if destination is not None else None
         count_attempt(uow, now, settings.auth, _subjects(settings, identifier, ip, customer_id))
         # Housekeeping on the way: finished challenges and past rate windows are of no further use.
         uow.login_challenges.forget_expired(now - timedelta(days=1))
         forget_old_windows(uow, now, settings.auth)
-        destination = _destination(customer, channel)
         uow.login_challenges.add(
             m.LoginChallenge(
                 token_hash=hash_token(token),
                 code_hash=_code_hash(token, code),
-                customer_id=customer_id if destination else None,
+                customer_id=customer_id,
                 subject_hash=subject("id", identifier.lower(), settings.secret_key),
-                channel=destination[0] if destination else channel,
+                channel=destination.channel if destination else channel,
+                address=destination.address if destination else None,
                 failures=0,
                 expires_at=now + ttl,
                 created_at=now,
             )
         )
-        if customer is not None and destination is not None:
+        if destination is not None:
             enqueue(
                 uow,
                 kind="otp",
-                channel=destination[0],
-                recipient=destination[1],
+                channel=destination.channel,
+                recipient=destination.address,
                 locale=locale,
                 payload={"code": code, "ttl_minutes": settings.auth.login_code_ttl_minutes},
                 now=now,
-                customer_id=customer.id,
+                customer_id=customer_id,
                 dedupe_key=_message_key(token),
             )
         uow.commit()
@@ -114,22 +164,10 @@ def _message_key(challenge_token: str) -> str:
     return f"otp:{hash_token(challenge_token)}"
 
 
-def _destination(customer: m.Customer | None, channel: str) -> tuple[str, str] | None:
-    """The channel the customer asked for if we have that contact, else the other one."""
-    if customer is None:
-        return None
-    options = {"email": customer.email, "sms": customer.mobile}
-    for name in (channel, *(c for c in ("email", "sms") if c != channel)):
-        address = options.get(name)
-        if address:
-            return name, address
-    return None
-
-
 def verify_code(
     uow: UnitOfWork, clock: Clock, settings: Settings, *, challenge_token: str | None, code: str, ip: str
 ) -> int:
-    """The customer id when the code is right, unexpired and unused; LoginRefused otherwise."""
+    """The person's id when the code is right, unexpired and unused; LoginRefused otherwise."""
     now = clock.now()
     code = "".join(ch for ch in (code or "") if ch.isdigit())[:6]
     with uow:
@@ -147,12 +185,14 @@ def verify_code(
             row.used_at is None and row.expires_at > now and row.failures < settings.auth.login_code_max_tries
         )
         right = hmac.compare_digest(row.code_hash, _code_hash(challenge_token or "", code))
-        if not (usable and right and row.customer_id is not None):
+        if not (usable and right and row.address is not None):
             row.failures += 1
             uow.commit()
             raise LoginRefused("the code is wrong or has expired")
         row.used_at = now
-        customer_id = row.customer_id
+        # Entering the code proves the address it went to: that person, and the records listing it, join.
+        customer_id = prove_channel(uow, channel=row.channel, address=row.address, now=now)
+        row.address = None
         message = uow.outbox.by_dedupe_key(_message_key(challenge_token or ""))
         if message is not None:  # the outbox kept the code only to deliver it; once used it is forgotten
             message.payload = {**message.payload, "code": "------"}

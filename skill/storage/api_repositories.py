@@ -140,7 +140,7 @@ class BillerInvoiceRepository:
         if where.status is not None:
             query = query.where(m.Invoice.status == where.status)
         if where.customer_id is not None:
-            query = query.where(m.CustomerAccount.customer_id == where.customer_id)
+            query = query.where(m.CustomerAccount.id == where.customer_id)  # this biller's record id
         if where.due_from is not None:
             query = query.where(m.Invoice.due_date >= where.due_from)
         if where.due_to is not None:

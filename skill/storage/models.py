@@ -76,12 +76,19 @@ class Biller(Base):
 
 
 class Customer(Base):
+    """A person: who signs in on the web, links Alexa and holds stored payment methods (docs/adr/0003).
+
+    `email` and `mobile` are only channels this person has proven (a one-time code sent there was entered, or an
+    operator enrolled them); what a biller supplies lives on that biller's CustomerAccount. A person with neither
+    is the unproven holder of exactly one biller record, until somebody proves one of that record's channels.
+    """
+
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
-    mobile: Mapped[str | None] = mapped_column(String(16))
+    mobile: Mapped[str | None] = mapped_column(String(16), unique=True)
     locale: Mapped[str] = mapped_column(String(5), default="en-US")
     voice_pin_hash: Mapped[str | None] = mapped_column(String(255))
     voice_pin_failures: Mapped[int] = mapped_column(Integer, default=0)
@@ -98,18 +105,25 @@ class Customer(Base):
 
 
 class CustomerAccount(Base):
-    """A customer's account number at one biller."""
+    """A biller's own customer record: its account number and the contact details that biller supplied.
+
+    `customer_id` is the person behind it: the record's own unproven holder until `claimed_at`, when a person proved
+    control of one of this record's channels (docs/adr/0003). No other biller ever reads or changes these fields.
+    """
 
     __tablename__ = "customer_accounts"
-    __table_args__ = (
-        UniqueConstraint("biller_id", "account_number"),
-        UniqueConstraint("customer_id", "biller_id"),
-    )
+    # One person may hold several records at one biller (two homes with one utility), so no (customer, biller) key.
+    __table_args__ = (UniqueConstraint("biller_id", "account_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     biller_id: Mapped[int] = mapped_column(ForeignKey("billers.id"))
     account_number: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    mobile: Mapped[str | None] = mapped_column(String(16), index=True)
+    locale: Mapped[str] = mapped_column(String(5), default="en-US")
+    claimed_at: Mapped[datetime | None]
 
     customer: Mapped[Customer] = relationship(back_populates="accounts")
     biller: Mapped[Biller] = relationship()
@@ -395,6 +409,8 @@ class LoginChallenge(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     subject_hash: Mapped[str] = mapped_column(String(64))  # the identifier typed, for its rate window
     channel: Mapped[str] = mapped_column(String(16))
+    # Where the code was sent: entering it proves this address (docs/adr/0003). Kept a day at most.
+    address: Mapped[str | None] = mapped_column(String(320))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

@@ -47,22 +47,44 @@ class CustomerRepository(_Repository):
         )
 
     def by_email(self, email: str) -> m.Customer | None:
+        """The person who proved this email address."""
         return self.session.scalar(select(m.Customer).where(m.Customer.email == email.strip().lower()))
 
+    def by_mobile(self, mobile: str) -> m.Customer | None:
+        """The person who proved this mobile number."""
+        return self.session.scalar(select(m.Customer).where(m.Customer.mobile == mobile.strip()))
+
+    def records_listing(self, channel: str, address: str, limit: int = 50) -> Sequence[m.CustomerAccount]:
+        """Biller records whose biller supplied this email ("email") or mobile ("sms"), oldest first."""
+        column = m.CustomerAccount.email if channel == "email" else m.CustomerAccount.mobile
+        return self.session.scalars(
+            select(m.CustomerAccount).where(column == address).order_by(m.CustomerAccount.id).limit(limit)
+        ).all()
+
+    def records_of(self, customer_id: int) -> Sequence[m.CustomerAccount]:
+        return self.session.scalars(
+            select(m.CustomerAccount)
+            .where(m.CustomerAccount.customer_id == customer_id)
+            .order_by(m.CustomerAccount.id)
+        ).all()
+
     def account(self, customer_id: int, biller_id: int) -> m.CustomerAccount | None:
+        """The person's first record at this biller (a person may hold several)."""
         return self.session.scalar(
-            select(m.CustomerAccount).where(
-                m.CustomerAccount.customer_id == customer_id, m.CustomerAccount.biller_id == biller_id
-            )
+            select(m.CustomerAccount)
+            .where(m.CustomerAccount.customer_id == customer_id, m.CustomerAccount.biller_id == biller_id)
+            .order_by(m.CustomerAccount.id)
+            .limit(1)
         )
 
-    def account_by_number(self, biller_id: int, account_number: str) -> m.CustomerAccount | None:
-        return self.session.scalar(
-            select(m.CustomerAccount).where(
-                m.CustomerAccount.biller_id == biller_id,
-                m.CustomerAccount.account_number == account_number,
-            )
+    def account_by_number(
+        self, biller_id: int, account_number: str, *, for_update: bool = False
+    ) -> m.CustomerAccount | None:
+        query = select(m.CustomerAccount).where(
+            m.CustomerAccount.biller_id == biller_id,
+            m.CustomerAccount.account_number == account_number,
         )
+        return self.session.scalar(query.with_for_update() if for_update else query)
 
 
 class InvoiceRepository(_Repository):

@@ -8,11 +8,13 @@ from flask import Blueprint, current_app, redirect, request
 from flask.typing import ResponseReturnValue
 
 from ..bootstrap import Services
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidInput, NotFound
 from ..services import account
+from ..services.account_security import secure_account, secure_token_customer
 from ..services.voice_pin import set_voice_pin
-from .pages import choose_locale, render_page
-from .security import signed_in_customer
+from .login_views import confirm_redirect, fresh_proof
+from .pages import choose_locale, render_message, render_page
+from .security import sign_out, signed_in_customer
 
 bp = Blueprint("account", __name__)
 
@@ -36,14 +38,26 @@ def _show(customer_id: int, status: int = 200, error: str | None = None) -> Resp
         account=view,
         notice=done if done in NOTICES else None,
         error=error,
+        fresh=fresh_proof(),
+        fresh_minutes=services.settings.auth.fresh_proof_minutes,
     )
 
 
+def notices(services: Services) -> account.Notices:
+    return account.Notices(services.settings.public_base_url, services.settings.secret_key)
+
+
 def _signed_in(change: Callable[[Services, int], str]) -> ResponseReturnValue:
-    """Run a change for the signed-in customer, then show the page again (Post/Redirect/Get)."""
+    """Run a change for the signed-in customer, then show the page again (Post/Redirect/Get).
+
+    Only with a fresh proof: a one-time code entered within FRESH_PROOF_MINUTES (docs/adr/0003). A stolen
+    session or a password alone cannot change the PIN, the password or what is linked.
+    """
     customer_id = signed_in_customer()
     if customer_id is None:
         return redirect("/login?next=/account", 303)
+    if not fresh_proof():
+        return confirm_redirect("/account")
     try:
         done = change(_services(), customer_id)
     except InvalidInput as refused:
@@ -63,7 +77,7 @@ def show() -> ResponseReturnValue:
 def unlink() -> ResponseReturnValue:
     def change(services: Services, customer_id: int) -> str:
         key = request.form.get("device", "")
-        unlinked = account.unlink_device(services.uow(), customer_id, key, services.clock)
+        unlinked = account.unlink_device(services.uow(), customer_id, key, services.clock, notices(services))
         return "unlinked" if unlinked else "already_unlinked"
 
     return _signed_in(change)
@@ -78,6 +92,7 @@ def pin() -> ResponseReturnValue:
         set_voice_pin(
             services.uow(), customer_id, new, services.clock, pepper=services.settings.voice_pin_pepper
         )
+        account.record_change(services.uow(), customer_id, "pin", services.clock, notices(services))
         return "pin_saved"
 
     return _signed_in(change)
@@ -89,6 +104,8 @@ def voice() -> ResponseReturnValue:
         account.set_voice_preferences(
             services.uow(),
             customer_id,
+            services.clock,
+            notices(services),
             always_ask_pin=request.form.get("always_ask_pin") == "on",
             require_recognized_speaker=request.form.get("require_recognized_speaker") == "on",
         )
@@ -105,7 +122,34 @@ def password() -> ResponseReturnValue:
             customer_id,
             request.form.get("password", ""),
             request.form.get("password_confirm", ""),
+            services.clock,
+            notices(services),
         )
         return "password_saved"
 
     return _signed_in(change)
+
+
+@bp.get("/account/secure/<token>")
+def secure_form(token: str) -> ResponseReturnValue:
+    """The "this wasn't me" link from a change notice: a page with one button (a GET never changes anything)."""
+    services = _services()
+    try:
+        customer_id = secure_token_customer(services.settings.secret_key, token, now=services.clock.now())
+    except NotFound:
+        return render_message(choose_locale(), "secure_unknown", 404)
+    locale = choose_locale(account.customer_locale(services.uow(), customer_id))
+    return render_page("auth/secure.html", locale, token=token)
+
+
+@bp.post("/account/secure/<token>")
+def secure(token: str) -> ResponseReturnValue:
+    services = _services()
+    try:
+        customer_id = secure_token_customer(services.settings.secret_key, token, now=services.clock.now())
+        secure_account(services.uow(), customer_id, services.clock)
+    except NotFound:
+        return render_message(choose_locale(), "secure_unknown", 404)
+    sign_out()
+    locale = choose_locale(account.customer_locale(services.uow(), customer_id))
+    return render_message(locale, "account_secured", 200)

@@ -5,7 +5,8 @@ Every refusal reads the same whether or not the account exists (no account enume
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from datetime import timedelta
+from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, redirect, request, session
 from flask.typing import ResponseReturnValue
@@ -16,7 +17,7 @@ from ..services.account import customer_locale
 from ..services.login_throttle import TooManyAttempts
 from ..services.web_login import LoginRefused, password_login, start_code_login, verify_code
 from .pages import choose_locale, render_page
-from .security import sign_in, sign_out, signed_in_customer
+from .security import freshly_proven, sign_in, sign_out, signed_in_customer
 
 bp = Blueprint("login", __name__)
 
@@ -47,6 +48,18 @@ def page_locale() -> str:
     return choose_locale(customer_locale(_services().uow(), customer) if customer else None)
 
 
+def fresh_proof() -> bool:
+    """A one-time code was entered in this session within FRESH_PROOF_MINUTES (a password does not count)."""
+    services = _services()
+    window = timedelta(minutes=services.settings.auth.fresh_proof_minutes)
+    return freshly_proven(services.clock.now(), window)
+
+
+def confirm_redirect(next_url: str) -> ResponseReturnValue:
+    """To the code sign-in, which comes back to `next_url` with a fresh proof."""
+    return redirect(f"/login?confirm=1&next={quote(next_url, safe='')}", 303)
+
+
 def _ip() -> str:
     return request.remote_addr or "unknown"
 
@@ -59,6 +72,7 @@ def _page(template: str, status: int = 200, **context: object) -> ResponseReturn
         status,
         window_minutes=auth.login_window_minutes,
         code_minutes=auth.login_code_ttl_minutes,
+        fresh_minutes=auth.fresh_proof_minutes,
         **context,
     )
 
@@ -70,7 +84,8 @@ def _refusal(error: DomainError) -> str:
 @bp.get("/login")
 def login_form() -> ResponseReturnValue:
     next_url = safe_next(request.args.get("next"))
-    return _page("auth/login.html", next_url=next_url, error=None, identifier="")
+    confirm = request.args.get("confirm") == "1" and signed_in_customer() is not None
+    return _page("auth/login.html", next_url=next_url, error=None, identifier="", confirm=confirm)
 
 
 @bp.post("/login")
@@ -120,7 +135,7 @@ def check_code() -> ResponseReturnValue:
         status = 429 if isinstance(error, TooManyAttempts) else 400
         return _page("auth/code.html", status, error=_refusal(error), next_url=safe_next(session.get(_NEXT)))
     next_url = safe_next(session.get(_NEXT))
-    sign_in(customer_id)
+    sign_in(customer_id, proven_at=services.clock.now())
     return redirect(next_url, 303)
 
 

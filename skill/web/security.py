@@ -10,8 +10,9 @@ API (for every blueprint that renders HTML or accepts a browser form):
 - ``csp_nonce()``: this response's nonce (also a Jinja global) for ``<script nonce="...">`` and
   ``<style nonce="...">``; prefer external files in ``static/``.
 - ``@csrf_exempt``: for a view that machines POST forms to without our cookie (e.g. an OAuth token endpoint).
-- ``sign_in(customer_id, wallet_only=False)`` / ``signed_in_customer(for_wallet=False)`` / ``sign_out()``: the browser
-  session's customer; a session opened by a link from a message counts for /wallet only.
+- ``sign_in(customer_id, wallet_only=False, proven_at=None)`` / ``signed_in_customer(for_wallet=False)`` /
+  ``freshly_proven(now, window)`` / ``sign_out()``: the browser session's customer; a session opened by a link
+  from a message counts for /wallet only; changes to the account need a one-time code entered within the window.
 
 CSRF design: a synchronizer token kept in Flask's signed session cookie (SameSite=Lax, HttpOnly) and compared in
 constant time. It is checked on every POST/PUT/PATCH/DELETE that carries our session cookie or a body a
@@ -28,7 +29,7 @@ import re
 import secrets
 import traceback
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlparse
 
@@ -47,6 +48,7 @@ SESSION_LIFETIME = timedelta(minutes=30)
 _CSRF_KEY = "csrf"
 _CUSTOMER_KEY = "customer_id"
 _WALLET_ONLY_KEY = "wallet_only"
+_PROVEN_KEY = "proven_at"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _SIMPLE_BODIES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
 # https://docs.stripe.com/security/guide#content-security-policy
@@ -215,17 +217,28 @@ def _csrf_failure(exc: CsrfFailure) -> ResponseReturnValue:
     return jsonify({"title": "Bad Request", "status": 400, "detail": exc.description}), 400
 
 
-def sign_in(customer_id: int, *, wallet_only: bool = False) -> None:
+def sign_in(customer_id: int, *, wallet_only: bool = False, proven_at: datetime | None = None) -> None:
     """Bind the browser session to a customer (new CSRF token: no fixation across the sign-in).
 
     wallet_only: signed in by a link from a message (a bearer secret), not by a code or password: the session
     opens /wallet, never the account page or account linking (password, voice PIN, Alexa).
+    proven_at: when a one-time code was entered (not for a password): changes need a fresh proof.
     """
     session.clear()
     session.permanent = True  # expires after SESSION_LIFETIME; the signature carries the time
     session[_CUSTOMER_KEY] = customer_id
     if wallet_only:
         session[_WALLET_ONLY_KEY] = True
+    if proven_at is not None:
+        session[_PROVEN_KEY] = int(proven_at.timestamp())
+
+
+def freshly_proven(now: datetime, window: timedelta) -> bool:
+    """Whether this session entered a one-time code within `window` (docs/adr/0003)."""
+    proven = session.get(_PROVEN_KEY)
+    if not isinstance(proven, int) or session.get(_WALLET_ONLY_KEY):
+        return False
+    return 0 <= now.timestamp() - proven <= window.total_seconds()
 
 
 def signed_in_customer(*, for_wallet: bool = False) -> int | None:

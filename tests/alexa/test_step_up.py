@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from skill.bootstrap import Services
-from skill.services.account import set_voice_preferences
+from skill.services.account import Notices, set_voice_preferences
 from skill.services.demo import DemoSummary
 from skill.services.voice_pin import set_voice_pin
 from tests.alexa.driver import AlexaClient, slot
@@ -17,7 +17,12 @@ def _choose(
     services: Services, demo: DemoSummary, *, always_ask: bool = False, speaker: bool = False
 ) -> None:
     set_voice_preferences(
-        services.uow(), demo.customer_id, always_ask_pin=always_ask, require_recognized_speaker=speaker
+        services.uow(),
+        demo.customer_id,
+        services.clock,
+        Notices("https://pay.example.test", "test-secret-key"),
+        always_ask_pin=always_ask,
+        require_recognized_speaker=speaker,
     )
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import UTC, datetime
 
 import pytest
 
 from skill.config import SUPPORTED_LOCALES
 from skill.notifications.messages import KINDS, LOCALES_DIR, UnknownMessageKind, gsm7_septets, render
+from skill.services.account_security import issue_secure_token
 
+NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 URL = "https://pay.example.com/pay/" + secrets.token_urlsafe(32)  # the real token length
 PAYLOADS = {
     "payment_request": {
@@ -27,6 +30,11 @@ PAYLOADS = {
     },
     "receipt": {"biller": "Stadtwerke Musterstadt", "amount_minor": 5000, "currency": "GBP", "url": URL},
     "otp": {"code": "482913", "ttl_minutes": 10},
+    "account_changed": {
+        "change": "device_linked",
+        # the real length of a "this wasn't me" link (services/account_security.issue_secure_token)
+        "url": "https://pay.example.com/account/secure/" + issue_secure_token("k" * 32, 10**9, NOW),
+    },
 }
 
 
