@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
@@ -180,6 +181,23 @@ class BillpayAuthorizationServer(AuthorizationServer):
         self.register_grant(CodeGrant, [Pkce(required=False)])
         self.register_grant(RefreshGrant)
         self.register_endpoint(Revocation)
+
+    @property
+    def issuer(self) -> str:
+        """Our issuer identifier (RFC 9207 section 2): the public base URL, as the client configured it."""
+        return self.services.settings.public_base_url.rstrip("/")
+
+    def handle_response(self, status_code: int, payload: Any, headers: Any) -> Any:
+        """Every redirect back to the client carries `iss`, the code and error responses alike (RFC 9207).
+
+        Authlib's IssuerParameter extension hooks an event Authlib 1.9 never fires, and it would miss the error
+        redirects made outside create_authorization_response; the token and revocation endpoints never redirect.
+        """
+        headers = [
+            (name, add_params_to_uri(value, {"iss": self.issuer}) if name.lower() == "location" else value)
+            for name, value in headers
+        ]
+        return super().handle_response(status_code, payload, headers)
 
     def query_client(self, client_id: str) -> Client | None:
         view = oauth_clients.find_client(self.services.uow(), client_id)

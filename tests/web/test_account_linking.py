@@ -319,3 +319,59 @@ def test_the_token_endpoint_answers_fast_in_a_few_statements(
     assert time.perf_counter() - started < 4.5  # Alexa's limit for the token endpoint
     # client, code, then one transaction: use the code and insert both tokens
     assert statements == ["SELECT", "SELECT", "UPDATE", "INSERT"]
+
+
+# --- RFC 9207: the authorization response names its issuer --------------------------------------------------
+
+ISSUER = "https://pay.example.test"  # PUBLIC_BASE_URL in the test settings
+
+
+def _decide(user: WebUser, client: CreatedClient, demo: DemoSummary, decision: str) -> str:
+    query = authorize_query(client, pkce_pair()[1])
+    user.sign_in_with_code(demo.customer_id, demo.email, next_url=query)
+    consent = user.http.get(query).get_data(as_text=True)
+    decided = user.http.post(
+        form_action(consent), data={"csrf_token": form_value(consent, "csrf_token"), "decision": decision}
+    )
+    assert decided.status_code == 302
+    return decided.location
+
+
+def test_the_code_response_carries_the_issuer(
+    user: WebUser, alexa_client: CreatedClient, demo: DemoSummary
+) -> None:
+    params = query_of(_decide(user, alexa_client, demo, "allow"))
+
+    assert params["iss"] == ISSUER and params["code"] and params["state"] == "alexa-state-123"
+
+
+def test_a_refusal_by_the_customer_carries_the_issuer(
+    user: WebUser, alexa_client: CreatedClient, demo: DemoSummary
+) -> None:
+    params = query_of(_decide(user, alexa_client, demo, "deny"))
+
+    assert params["error"] == "access_denied" and params["iss"] == ISSUER
+
+
+def test_an_error_redirect_before_consent_carries_the_issuer(
+    user: WebUser, alexa_client: CreatedClient, demo: DemoSummary
+) -> None:
+    user.sign_in_with_code(demo.customer_id, demo.email)
+
+    response = user.page(authorize_query(alexa_client, "x" * 43, code_challenge_method="plain"))
+
+    assert response.status_code == 302
+    assert query_of(response.location) | {"error_description": ""} == {
+        "error": "invalid_request",
+        "error_description": "",
+        "state": "alexa-state-123",
+        "iss": ISSUER,
+    }
+
+
+def test_the_token_response_is_not_touched_by_the_issuer_parameter(
+    user: WebUser, alexa_client: CreatedClient, demo: DemoSummary
+) -> None:
+    tokens = _linked(user, alexa_client, demo)
+
+    assert "iss" not in tokens
