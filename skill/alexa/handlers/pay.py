@@ -49,25 +49,49 @@ def start_payment(turn: Turn, bill: BillView) -> Response:
 
 
 def requested_amount(turn: Turn, bill: BillView) -> int | Response:
-    """The remaining amount unless the customer named a part; checked against the biller's rules."""
-    whole, cents, kind = turn.int_slot("amount"), turn.int_slot("cents") or 0, turn.slot("amountKind")
+    """The remaining amount unless the customer named a part; checked against the biller's rules.
+
+    A number Alexa did not catch ("?") or that is no plain count of units or cents (1e9, NaN, negative, 150
+    cents) is asked for again: it never falls back to the full amount.
+    """
+    kind = turn.slot("amountKind")
     if kind == "minimum" and bill.partial_allowed and bill.partial_min_minor:
         return min(bill.partial_min_minor, bill.remaining_minor)
-    if whole is None or kind in ("full", "remaining", "minimum"):
+    raw_whole, raw_cents = turn.slot("amount"), turn.slot("cents")
+    if kind in ("full", "remaining", "minimum") or (raw_whole is None and raw_cents is None):
         return bill.remaining_minor
     scale = 10 ** exponent(bill.currency)
-    wanted = whole * scale + (cents if 0 <= cents < scale else 0)
+    whole = spoken_count(raw_whole) if raw_whole is not None else 0
+    cents = spoken_count(raw_cents) if raw_cents is not None else 0
+    if whole is None or cents is None or cents >= scale:
+        return amount_not_understood(turn, bill)
     try:
         return check_payable_amount(
             status=bill.status,
             amount_due_minor=bill.amount_due_minor,
             amount_paid_minor=bill.amount_paid_minor,
-            requested_minor=wanted,
+            requested_minor=whole * scale + cents,
             partial_allowed=bill.partial_allowed,
             partial_min_minor=bill.partial_min_minor,
         )
     except (InvalidAmount, PartialPaymentNotAllowed) as error:
         return amount_refused(turn, bill, error)
+
+
+MAX_SPOKEN_DIGITS = 9  # more than any bill: a longer number is noise, not an amount
+
+
+def spoken_count(raw: str) -> int | None:
+    """An AMAZON.NUMBER value as a count: ASCII digits only, else None ("?", "1e9", "NaN", "-5", "２０")."""
+    if not raw or len(raw) > MAX_SPOKEN_DIGITS or not (raw.isascii() and raw.isdigit()):
+        return None
+    return int(raw)
+
+
+def amount_not_understood(turn: Turn, bill: BillView) -> Response:
+    values = {"remaining": amount(turn, bill.remaining_minor, bill.currency)}
+    again = turn.t("amount.ask_again", **values)
+    return turn.ask(f"{turn.t('amount.invalid')} {again}", again)
 
 
 def amount_refused(turn: Turn, bill: BillView, error: DomainError) -> Response:
