@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from ..bootstrap import Services
 from ..config import ConfigError
 from ..domain.errors import DomainError, NotFound
-from ..payments.gateway import BrowserConfig, GatewayError
+from ..payments.gateway import BrowserConfig, GatewayError, ProviderObjectMissing
 from ..services.link_card_payments import charge_link_card, start_link_card_payment
 from ..services.link_payments import (
     MAX_ROW_ID,
@@ -242,6 +242,8 @@ def _refusal(exc: Exception, form: dict[str, Any]) -> ResponseReturnValue:
         return jsonify(body), 429, {"Retry-After": str(minutes * 60)}
     if isinstance(exc, ConfigError):
         return jsonify({"error": "not_configured", "message": str(text("pay.not_configured"))}), 503
+    if isinstance(exc, ProviderObjectMissing):  # the page sent an id the provider does not know
+        return jsonify({"error": "not_found", "message": str(text("pay.reload"))}), 404
     if isinstance(exc, GatewayError):
         return jsonify({"error": "unavailable", "message": str(text("pay.unavailable"))}), 503
     assert isinstance(exc, DomainError)
