@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, column, insert, text
+from sqlalchemy import table as sa_table
 
 from skill.storage.db import make_engine
 from skill.storage.migrate import alembic_config, upgrade
@@ -28,10 +29,9 @@ def _downgrade(engine: Engine, revision: str) -> None:
 
 
 def _insert(engine: Engine, table: str, **row: Any) -> None:
-    columns = ", ".join(row)
-    values = ", ".join(f":{k}" for k in row)
+    """A row as the 0005 schema holds it (the models describe 0006, so plain table clauses, not the ORM)."""
     with engine.begin() as conn:
-        conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({values})"), row)
+        conn.execute(insert(sa_table(table, *(column(name) for name in row))).values(**row))
 
 
 def _person(engine: Engine, id: int, email: str | None, mobile: str | None) -> None:
