@@ -6,7 +6,8 @@ from typing import Any
 
 from ask_sdk_model import Response
 
-from ...services.payments import PaymentOutcome
+from ...domain.model import MethodKind
+from ...services.payments import PaymentOutcome, stored_methods
 from .base import Turn
 from .choose import bill_by_id
 from .links import offer_link
@@ -22,7 +23,8 @@ def speak_outcome(turn: Turn, data: dict[str, Any], outcome: PaymentOutcome) -> 
         card = (turn.t("card.paid_title"), turn.t("card.paid", amount=paid, biller=biller))
         return turn.ask(f"{speech} {turn.t('reprompt.anything_else')}", turn.t("reprompt.main"), card=card)
     if outcome.status == "processing":
-        return turn.ask(turn.t("pay.processing", amount=paid, biller=biller), turn.t("reprompt.main"))
+        speech = turn.t(processing_key(turn, data), amount=paid, biller=biller)
+        return turn.ask(speech, turn.t("reprompt.main"))
     if outcome.status == "already_paid":
         return turn.ask(turn.t("pay.already_paid"), turn.t("reprompt.main"))
     if bill is None:
@@ -32,3 +34,20 @@ def speak_outcome(turn: Turn, data: dict[str, Any], outcome: PaymentOutcome) -> 
         turn.t(f"decline.{outcome.failure_reason}") if turn.t.has(f"decline.{outcome.failure_reason}") else ""
     )
     return offer_link(turn, bill, turn.t(key, reason=reason).strip(), amount_minor=outcome.amount_minor)
+
+
+def processing_key(turn: Turn, data: dict[str, Any]) -> str:
+    """How a payment not yet confirmed is worded, by the kind of method charged.
+
+    A direct debit takes days at the bank; a card charge still waiting (the provider's answer is pending, or
+    did not match the attempt and waits for review) is no direct debit, and anything else is said plainly.
+    """
+    kind = charged_kind(turn, int(data["method_id"]))
+    key = f"pay.processing.{kind.value}" if kind else ""
+    return key if turn.t.has(key) else "pay.processing.other"
+
+
+def charged_kind(turn: Turn, method_id: int) -> MethodKind | None:
+    """The kind of the stored method this payment was confirmed with (the one pay_with_mandate charged)."""
+    methods = stored_methods(turn.services.uow(), turn.customer_id)
+    return next((m.kind for m in methods if m.id == method_id), None)
