@@ -6,10 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from .config import ConfigError, Settings
 from .domain.errors import DomainError
 from .skillpackage import add_package_arguments
+
+if TYPE_CHECKING:  # the commands import their services lazily, to keep `billpay --help` fast
+    from .services.reconcile import ReconcileReport
 
 
 def _services(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -63,12 +67,18 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         report = reconcile_payments(services.uow, services.gateway, services.clock, older_than=older_than)
     finally:
         services.dispose()
-    print(
+    print(reconcile_summary(report))
+    return 4 if report.unreachable else 0
+
+
+def reconcile_summary(report: ReconcileReport) -> str:
+    """One line for the operator: what reconcile did, including attempts it flagged for a person to review."""
+    return (
         f"reconcile: {report.checked} checked, {report.settled} settled, {report.failed} failed, "
-        f"{report.still_in_flight} still in flight, {report.unreachable} unreachable; "
+        f"{report.still_in_flight} still in flight, {report.unreachable} unreachable, "
+        f"{report.needs_review} flagged for review; "
         f"{report.excess_refunded_minor} minor units of excess refunded"
     )
-    return 4 if report.unreachable else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from skill.cli import reconcile_summary
 from skill.domain.model import Channel, InvoiceStatus, PaymentStatus
 from skill.services.link_payments import start_link_payment
 from skill.services.links import send_payment_link
@@ -124,3 +126,26 @@ def test_excess_that_could_not_be_refunded_is_refunded_by_reconcile(services, fa
     assert report.excess_refunded_minor == 1000
     assert invoice(services, ELECTRICITY).refund_due_minor == 0
     assert reconcile(services, fake).excess_refunded_minor == 0
+
+
+def test_a_found_intent_for_another_amount_is_flagged_and_counted_in_the_summary(
+    services, fake, demo, clock
+) -> None:
+    fake.charge_then_unreachable = True
+    pay(services, fake, demo)
+    fake.charge_then_unreachable = False
+    [intent] = fake.intents.values()
+    intent.info = replace(intent.info, status="succeeded", amount_minor=1)  # took 0.01, not 94.30
+    clock.advance(minutes=16)
+
+    report = reconcile(services, fake)
+
+    assert (report.checked, report.settled, report.needs_review) == (1, 0, 1)
+    bill = invoice(services, ELECTRICITY)
+    assert (bill.status, bill.amount_paid_minor) == (InvoiceStatus.OPEN, 0)
+    assert [a.status for a in attempts(services, bill.id)] == [PaymentStatus.NEEDS_REVIEW]
+    assert reconcile_summary(report) == (
+        "reconcile: 1 checked, 0 settled, 0 failed, 0 still in flight, 0 unreachable, 1 flagged for review; "
+        "0 minor units of excess refunded"
+    )
+    assert reconcile(services, fake).checked == 0  # a flagged attempt waits for a person, not for reconcile
