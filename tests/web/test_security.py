@@ -146,7 +146,8 @@ def test_a_form_post_without_the_token_is_refused_with_a_page(client: FlaskClien
 def test_a_form_post_with_a_wrong_token_is_refused(client: FlaskClient) -> None:
     real = _token(client)
 
-    response = client.post("/probe/form", data={"x": "1", "csrf_token": real[:-1] + "A"})
+    wrong = real[:-1] + ("B" if real.endswith("A") else "A")  # one character off, never the real token
+    response = client.post("/probe/form", data={"x": "1", "csrf_token": wrong})
 
     assert response.status_code == 400
 
