@@ -12,14 +12,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
-from ..storage import models as m
 from ..storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-OM = m.OutboxMessage
 PURGED = "[purged]"  # the recipient of a message past retention
 FINISHED = ("sent", "dead")
 # Payload fields that are references, not personal data: they survive the purge.
@@ -34,13 +30,7 @@ def purge_expired(uow: Callable[[], UnitOfWork], *, now: datetime, retention: ti
     purged = 0
     while True:
         with uow() as work:
-            rows = work.session.scalars(
-                select(OM)
-                .where(OM.status.in_(FINISHED), OM.created_at < cutoff, OM.recipient != PURGED)
-                .order_by(OM.id)
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            ).all()
+            rows = work.outbox.finished_before(cutoff, statuses=FINISHED, recipient_not=PURGED, limit=BATCH)
             for row in rows:
                 row.recipient = PURGED
                 row.payload = {k: v for k, v in (row.payload or {}).items() if k in KEPT_PAYLOAD_KEYS}

@@ -254,21 +254,6 @@ class LinkRepository(_Repository):
         return self.session.get(m.PaymentLink, link_id)
 
 
-class OutboxRepository(_Repository):
-    def get(self, message_id: int) -> m.OutboxMessage | None:
-        return self.session.get(m.OutboxMessage, message_id)
-
-    def by_dedupe_key(self, key: str) -> m.OutboxMessage | None:
-        return self.session.scalar(select(m.OutboxMessage).where(m.OutboxMessage.dedupe_key == key))
-
-    def for_customer(self, customer_id: int) -> Sequence[m.OutboxMessage]:
-        return self.session.scalars(
-            select(m.OutboxMessage)
-            .where(m.OutboxMessage.customer_id == customer_id)
-            .order_by(m.OutboxMessage.id)
-        ).all()
-
-
 class TokenRepository(_Repository):
     def by_hash(self, token_hash: str) -> m.LinkedAccountToken | None:
         return self.session.scalar(
