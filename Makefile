@@ -9,10 +9,10 @@ PORT ?= 8000
 
 .PHONY: venv demo test test-pg lint typecheck check skill-package lambda-package e2e-deps browser-deps bench clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -56,7 +56,7 @@ skill-package: $(STAMP)
 
 ## make lambda-package: dist/lambda.zip with the runtime dependencies only (handler lambda_function.lambda_handler).
 lambda-package: $(STAMP)
-	$(PY) -m skill.lambda_package --out dist/lambda.zip
+	$(PY) -m skill.packaging.lambda_package --out dist/lambda.zip
 
 bench: $(STAMP)
 	$(PY) bench/run.py

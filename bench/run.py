@@ -47,9 +47,9 @@ def percentile(samples: list[float], pct: float) -> float:
 
 def prepare(database_url: str, extra_bills: int) -> tuple[Any, str, int]:
     from skill.bootstrap import bootstrap
-    from skill.config import Settings
-    from skill.services.demo import seed_demo
-    from skill.services.linking import issue_token
+    from skill.demo.seed import seed_demo
+    from skill.services.identity.link_tokens import issue_token
+    from skill.settings import Settings
     from skill.storage.migrate import upgrade
     from tests.alexa.conftest import add_bills
 
@@ -83,7 +83,8 @@ def time_turns(services: Any, token: str, rounds: int) -> dict[str, list[float]]
 
 def time_record_payment(services: Any, rounds: int) -> list[float]:
     from skill.domain.model import BillType
-    from skill.services import directory, ledger
+    from skill.services.billing import ledger
+    from skill.services.identity import directory
 
     with services.uow() as uow:
         biller_id = uow.billers.by_slug("northwind-energy").id

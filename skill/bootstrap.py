@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings
 from .domain.clock import Clock, SystemClock
+from .settings import Settings
 from .storage.db import make_engine, make_session_factory
 from .storage.uow import UnitOfWork
 

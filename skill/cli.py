@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from .config import ConfigError, Settings
 from .domain.errors import DomainError
-from .skillpackage import add_package_arguments
+from .packaging.skill_package import add_package_arguments
+from .settings import ConfigError, Settings
 
 if TYPE_CHECKING:  # the commands import their services lazily, to keep `billpay --help` fast
-    from .services.reconcile import ReconcileReport
+    from .services.payments.reconcile import ReconcileReport
 
 
 def _services(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -35,7 +35,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_seed(args: argparse.Namespace) -> int:
-    from .services.demo import seed_demo
+    from .demo.seed import seed_demo
 
     services = _services(args)
     summary = seed_demo(services.uow, services.clock)
@@ -45,7 +45,7 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
         print("  " + line)
     print("Stored payment method: Visa ending 4242 (default)")
     if services.settings.stripe_api_key:  # provision the demo card at the configured provider for real
-        from .services.demo_payments import provision_demo_card
+        from .demo.payments import provision_demo_card
 
         provision_demo_card(services.uow, services.gateway, services.clock)
     print(f"Demo customer email: {summary.email}")
@@ -53,13 +53,13 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_run(args: argparse.Namespace) -> int:
-    from .demo_run import run_demo
+    from .demo.run import run_demo
 
     return run_demo(args.host, args.port)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from .services.reconcile import reconcile_payments
+    from .services.payments.reconcile import reconcile_payments
 
     services = _services(args)
     older_than = timedelta(minutes=args.older_than_minutes)
@@ -95,13 +95,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_skill_package(args: argparse.Namespace) -> int:
-    from .skillpackage import run_package_command
+    from .packaging.skill_package import run_package_command
 
     return run_package_command(args)
 
 
 def cmd_apikey_create(args: argparse.Namespace) -> int:
-    from .services.api_keys import issue_api_key
+    from .services.biller_api.keys import issue_api_key
 
     services = _services(args)
     try:
@@ -117,7 +117,7 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
 
 
 def cmd_oauth_client_create(args: argparse.Namespace) -> int:
-    from .services.oauth_clients import create_client
+    from .services.identity.oauth_clients import create_client
 
     services = _services(args)
     try:
@@ -140,7 +140,7 @@ def cmd_oauth_client_create(args: argparse.Namespace) -> int:
 
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
-    from .services.linking import issue_token
+    from .services.identity.link_tokens import issue_token
 
     services = _services(args)
     ttl = timedelta(days=services.settings.token_ttl_days)
@@ -149,7 +149,7 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from .notifications.runner import run_workers
+    from .worker import run_workers
 
     services = _services(args)
     try:

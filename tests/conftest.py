@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
+from skill.demo.seed import DemoSummary, seed_demo
 from skill.domain.clock import FixedClock
 from skill.payments.localstripe_process import LocalStripe
-from skill.services.demo import DemoSummary, seed_demo
+from skill.settings import Settings
 from skill.storage.db import make_engine
 from skill.storage.migrate import upgrade
 from skill.storage.models import Base

@@ -68,7 +68,7 @@ def _json(event: dict[str, Any]) -> str:
 def build_lambda_handler() -> Any:
     """The Lambda entry: settings from the environment, services once per container."""
     from ..bootstrap import bootstrap
-    from ..config import Settings
+    from ..settings import Settings
 
     services = bootstrap(Settings.from_env())
 

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..config import ALEXA_LOCALES
+from ..settings import ALEXA_LOCALES
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 FALLBACK_LOCALE = "en-US"

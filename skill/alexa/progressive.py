@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.request
 from typing import Any
 
 log = logging.getLogger("skill.alexa")
@@ -17,6 +16,8 @@ TIMEOUT_SECONDS = 1.5
 
 def send_progressive(envelope: Any, speech: str) -> bool:
     """POST a VoicePlayer.Speak directive to the Alexa API endpoint named in the request."""
+    import urllib.request  # only payment turns send one: kept off the Lambda cold start
+
     system = envelope.context.system if envelope.context else None
     endpoint = getattr(system, "api_endpoint", None)
     token = getattr(system, "api_access_token", None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from xml.sax.saxutils import escape
 
 from ..domain.money import format_money
 
@@ -15,7 +14,9 @@ MAX_RESPONSE_BYTES = 24 * 1024
 
 def text(value: str) -> str:
     """Escape text from the store (biller names, descriptions) before it goes into SSML."""
-    return escape(value, {'"': "&quot;"})
+    # What xml.sax.saxutils.escape(value, {'"': "&quot;"}) does, without importing xml.sax, which pulls in
+    # urllib.request and http.client on the cold start.
+    return value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace('"', "&quot;")
 
 
 def money(amount_minor: int, currency: str, locale: str) -> str:

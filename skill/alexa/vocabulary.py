@@ -10,7 +10,7 @@ from __future__ import annotations
 from ask_sdk_model.dialog import DynamicEntitiesDirective
 from ask_sdk_model.er.dynamic import Entity, EntityListItem, EntityValueAndSynonyms, UpdateBehavior
 
-from ..services.bills import BillerName
+from ..services.billing.bills import BillerName
 
 # Alexa accepts at most 100 values per slot type in a dynamic-entities update.
 MAX_VALUES = 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..config import Settings
+from ..settings import Settings
 from .mailbox import MailboxSender
 from .senders import Sender
 

@@ -7,9 +7,9 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
+from ..settings.notifications import NotifySettings
 from .messages import render
 from .senders import OutgoingMessage, PermanentDeliveryError, TransientDeliveryError
-from .settings import NotifySettings
 
 
 def message_id(outbox_id: int, from_addr: str) -> str:

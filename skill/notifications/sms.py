@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from ..settings.notifications import NotifySettings
 from .messages import render
 from .senders import DeliveryOutcomeUnknown, OutgoingMessage, PermanentDeliveryError, TransientDeliveryError
-from .settings import NotifySettings
 
 # Refused before any message was made (credentials, rate limit, overload): retry later, never give up the message.
 _TRANSIENT_STATUSES = {401, 403, 408, 429, 503}
@@ -41,7 +41,7 @@ class TwilioSender:
             settings.twilio_account_sid,
             settings.twilio_auth_token,
             http_client=http_client or TwilioHttpClient(timeout=settings.send_timeout_seconds, logger=_QUIET),
-            # Settings come from skill.config only: keep the client from reading TWILIO_EDGE/REGION itself,
+            # Settings come from skill.settings only: keep the client from reading TWILIO_EDGE/REGION itself,
             # which would rewrite the host name below.
             environment={"TWILIO_EDGE": "", "TWILIO_REGION": ""},
         )

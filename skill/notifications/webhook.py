@@ -1,7 +1,7 @@
 """Biller webhooks: POST each queued event, signed like Stripe's (`t=<unix time>,v1=<HMAC-SHA256 hex>`).
 
 The signed text is `"<t>.<raw body>"` with the endpoint's secret as the key; the body is fixed when the event is
-queued (skill/services/biller_events.py), the timestamp when it is sent, so a receiver can refuse old replays.
+queued (skill/services/biller_api/events.py), the timestamp when it is sent, so a receiver can refuse old replays.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..domain.clock import Clock
 from .senders import DeliveryOutcomeUnknown, OutgoingMessage, PermanentDeliveryError, TransientDeliveryError
-
-if TYPE_CHECKING:
-    from ..bootstrap import Services
 
 SIGNATURE_HEADER = "BillPay-Signature"
 EVENT_ID_HEADER = "BillPay-Event-Id"
@@ -74,16 +71,6 @@ class WebhookSender:
         self._opener = urllib.request.build_opener(_NoRedirects)
         self._allow_private = allow_private  # WEBHOOKS_ALLOW_INSECURE_URLS: local development only
         self._resolve = resolve or _addresses
-
-    @classmethod
-    def for_services(cls, services: Services) -> WebhookSender:
-        from ..services.api_webhooks import signing_secret
-
-        return cls(
-            lambda endpoint_id: signing_secret(services.uow(), endpoint_id),
-            services.clock,
-            allow_private=services.settings.webhooks_allow_insecure,
-        )
 
     def send(self, message: OutgoingMessage) -> str | None:
         payload = message.payload

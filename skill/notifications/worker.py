@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import DBAPIError
 
 from ..domain.clock import Clock
+from ..settings.notifications import NotifySettings
 from ..storage.uow import UnitOfWork
 from . import leases, retention
 from .leases import Claimed
@@ -28,7 +29,6 @@ from .senders import (
     Sender,
     TransientDeliveryError,
 )
-from .settings import NotifySettings
 
 log = logging.getLogger(__name__)
 

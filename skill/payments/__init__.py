@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import ConfigError, Settings
+from ..settings import ConfigError, Settings
 
 if TYPE_CHECKING:
     from .gateway import PaymentGateway

@@ -40,15 +40,3 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=True)
-
-
-def is_unique_violation(exc: BaseException, table: str, *columns: str) -> bool:
-    """Did this IntegrityError come from the unique constraint on `table(columns)`, on either backend?"""
-    from sqlalchemy.exc import IntegrityError
-
-    if not isinstance(exc, IntegrityError):
-        return False
-    message = str(exc.orig)
-    postgres_name = f"uq_{table}_{'_'.join(columns)}"
-    sqlite_text = "UNIQUE constraint failed: " + ", ".join(f"{table}.{c}" for c in columns)
-    return postgres_name in message or sqlite_text in message

@@ -93,7 +93,7 @@ class Customer(Base):
     voice_pin_hash: Mapped[str | None] = mapped_column(String(255))
     voice_pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     voice_pin_locked_at: Mapped[datetime | None]
-    # Step-up choices made on the account page (skill/services/account.py), and an optional web password.
+    # Step-up choices made on the account page (skill/services/identity/account.py), and an optional web password.
     always_ask_pin: Mapped[bool] = mapped_column(Boolean, default=False)
     require_recognized_speaker: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str | None] = mapped_column(String(255))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import api_repositories as api_repos
 from . import auth_repositories as auth_repos
 from . import repositories as repos
-from .outbox_repository import OutboxRepository
+from .errors import duplicate_keys_raised
 
 
 class UnitOfWork:
@@ -29,7 +29,7 @@ class UnitOfWork:
         self.attempts = repos.AttemptRepository(self.session)
         self.methods = repos.PaymentMethodRepository(self.session)
         self.links = repos.LinkRepository(self.session)
-        self.outbox = OutboxRepository(self.session)
+        self.outbox = repos.OutboxRepository(self.session)
         self.tokens = repos.TokenRepository(self.session)
         self.processed = repos.ProcessedEventRepository(self.session)
         self.api_keys = api_repos.ApiKeyRepository(self.session)
@@ -55,13 +55,17 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
-        self.session.commit()
+        """Raises DuplicateKey when another transaction wrote the same unique key first."""
+        with duplicate_keys_raised():
+            self.session.commit()
 
     def rollback(self) -> None:
         self.session.rollback()
 
     def flush(self) -> None:
-        self.session.flush()
+        """Raises DuplicateKey when another transaction wrote the same unique key first."""
+        with duplicate_keys_raised():
+            self.session.flush()
 
     def schema_revision(self) -> str | None:
         """The Alembic revision the database is at (raises if the database is unreachable)."""

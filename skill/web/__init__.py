@@ -8,7 +8,7 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..bootstrap import Services, bootstrap
-from ..config import Settings
+from ..settings import Settings
 from .security import init_security
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from flask.typing import ResponseReturnValue
 
 from ..bootstrap import Services
 from ..domain.errors import InvalidInput, NotFound
-from ..services import account
-from ..services.account_security import secure_account, secure_token_customer
-from ..services.voice_pin import set_voice_pin
+from ..services.identity import account
+from ..services.identity.account_security import secure_account, secure_token_customer
+from ..services.identity.voice_pin import set_voice_pin
 from .login_views import confirm_redirect, fresh_proof
 from .pages import choose_locale, render_message, render_page
 from .security import sign_out, signed_in_customer

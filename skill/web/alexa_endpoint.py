@@ -10,8 +10,8 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
-from ..config import Settings
 from ..domain.clock import SystemClock
+from ..settings import Settings
 from .alexa_certs import UrlCertFetcher
 from .alexa_verify import AlexaRequestVerifier, RequestVerificationError
 from .json_body import loads

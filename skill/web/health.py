@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from ..services.health import check_database
+from ..services.operations.health import check_database
 
 bp = Blueprint("health", __name__)
 

@@ -13,9 +13,9 @@ from flask.typing import ResponseReturnValue
 
 from ..bootstrap import Services
 from ..domain.errors import DomainError
-from ..services.account import customer_locale
-from ..services.login_throttle import TooManyAttempts
-from ..services.web_login import LoginRefused, password_login, start_code_login, verify_code
+from ..services.identity.account import customer_locale
+from ..services.identity.sign_in import LoginRefused, password_login, start_code_login, verify_code
+from ..services.identity.throttle import TooManyAttempts
 from .pages import choose_locale, render_page
 from .security import freshly_proven, sign_in, sign_out, signed_in_customer
 

@@ -19,8 +19,9 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from ..bootstrap import Services
-from ..services import oauth_clients, oauth_grants
-from ..services.oauth_grants import CodeView, GrantReplayed, NewTokens, RefreshView, TokenRef
+from ..domain.tokens import new_token
+from ..services.identity import oauth_clients, oauth_grants
+from ..services.identity.oauth_grants import CodeView, GrantReplayed, NewTokens, RefreshView, TokenRef
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 GRANT_TYPES = ("authorization_code", "refresh_token")
@@ -172,7 +173,7 @@ class BillpayAuthorizationServer(AuthorizationServer):
         auth = services.settings.auth
 
         def opaque(**_: Any) -> str:
-            return oauth_grants.new_token()
+            return new_token()
 
         self.register_token_generator(
             "default",

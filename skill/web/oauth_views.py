@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, make_response, redire
 from flask.typing import ResponseReturnValue
 
 from ..bootstrap import Services
-from ..services import account
+from ..services.identity import account
 from .account_views import notices
 from .login_views import fresh_proof, page_locale
 from .oauth_server import BillpayAuthorizationServer

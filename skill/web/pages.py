@@ -16,10 +16,10 @@ from typing import Any
 from flask import current_app, render_template, request
 from markupsafe import Markup, escape
 
-from ..config import SUPPORTED_LOCALES
 from ..domain.model import MethodKind
 from ..domain.money import format_money
-from ..services.payments import MethodView
+from ..services.payments.mandates import MethodView
+from ..settings import SUPPORTED_LOCALES
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 # Accept-Language tags we match, each mapped to the locale we render: full tags first, then bare languages.

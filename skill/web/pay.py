@@ -12,20 +12,20 @@ from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ..bootstrap import Services
-from ..config import ConfigError
 from ..domain.errors import DomainError, NotFound
 from ..payments.gateway import BrowserConfig, GatewayError, ProviderObjectMissing
-from ..services.link_card_payments import charge_link_card, start_link_card_payment
-from ..services.link_payments import (
+from ..services.identity.throttle import TooManyAttempts
+from ..services.links.pay_page import PayPage, bill_status, link_customer, open_pay_page
+from ..services.links.pay_throttle import count_pay_attempt
+from ..services.links.payment_links import resolve_link
+from ..services.payments.link_card_payments import charge_link_card, start_link_card_payment
+from ..services.payments.link_payments import (
     MAX_ROW_ID,
     confirm_link_payment_from_provider,
     link_payment_status,
     start_link_payment,
 )
-from ..services.links import resolve_link
-from ..services.login_throttle import TooManyAttempts
-from ..services.pay_page import PayPage, bill_status, link_customer, open_pay_page
-from ..services.pay_throttle import count_pay_attempt
+from ..settings import ConfigError
 from .amounts import parse_amount
 from .json_body import JsonBodyError, json_object
 from .pages import PageText, choose_locale, render_message, render_page

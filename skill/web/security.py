@@ -37,7 +37,7 @@ from flask import Flask, Response, current_app, g, jsonify, request, session
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest
 
-from ..config import Settings
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 

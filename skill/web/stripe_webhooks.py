@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from ..config import ConfigError
 from ..payments.gateway import GatewayError, InvalidSignature
-from ..services.stripe_events import handle_stripe_event
+from ..services.payments.stripe_events import handle_stripe_event
+from ..settings import ConfigError
 from .security import csrf_exempt
 
 bp = Blueprint("stripe_webhooks", __name__)

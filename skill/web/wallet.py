@@ -1,6 +1,6 @@
 """GET /wallet: the signed-in customer's stored cards and SEPA mandates (add through a SetupIntent, remove, default).
 
-Sign-in, until account login exists: a signed "manage" link (`/wallet?t=...`, see services/wallet_links.py) or
+Sign-in, until account login exists: a signed "manage" link (`/wallet?t=...`, see services/links/wallet_links.py) or
 the button on a payment-link page. Both end in `security.sign_in(customer_id)`; a login page that does the same
 makes this page work unchanged.
 """
@@ -13,13 +13,18 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, request, url
 from flask.typing import ResponseReturnValue
 
 from ..bootstrap import Services
-from ..config import ConfigError
 from ..domain.errors import DomainError, NotFound
 from ..domain.model import MethodKind
 from ..payments.gateway import BrowserConfig, GatewayError
-from ..services.pay_page import wallet_view
-from ..services.wallet import complete_wallet_setup, remove_method, set_default_method, start_wallet_setup
-from ..services.wallet_links import wallet_link_customer
+from ..services.links.pay_page import wallet_view
+from ..services.links.wallet_links import wallet_link_customer
+from ..services.payments.wallet import (
+    complete_wallet_setup,
+    remove_method,
+    set_default_method,
+    start_wallet_setup,
+)
+from ..settings import ConfigError
 from .json_body import JsonBodyError, json_object
 from .pages import PageText, choose_locale, render_message, render_page
 from .security import sign_in, sign_out, signed_in_customer

@@ -9,10 +9,10 @@ import pytest
 
 from skill.alexa.entry import dispatch
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
-from skill.services.demo import DemoSummary
-from skill.services.linking import issue_token
+from skill.services.identity.link_tokens import issue_token
+from skill.settings import Settings
 from tests.alexa.driver import AlexaClient
 from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import DEMO_CARD, DEMO_CUSTOMER
@@ -46,7 +46,8 @@ def alexa(services: Services, demo_token: str) -> AlexaClient:
 def add_bills(services: Services, demo: DemoSummary, count: int) -> None:
     """Give the demo customer `count` more open bills at the Northwind Energy account."""
     from skill.domain.model import BillType
-    from skill.services import directory, ledger
+    from skill.services.billing import ledger
+    from skill.services.identity import directory
 
     with services.uow() as uow:
         biller = uow.billers.by_slug("northwind-energy")

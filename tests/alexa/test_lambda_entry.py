@@ -10,8 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from skill.bootstrap import Services
-from skill.services.demo import DemoSummary
-from skill.services.linking import issue_token
+from skill.demo.seed import DemoSummary
+from skill.services.identity.link_tokens import issue_token
 from tests.alexa.driver import AlexaClient
 
 ROOT = Path(__file__).resolve().parents[2]

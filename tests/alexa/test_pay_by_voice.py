@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.model import InvoiceStatus
-from skill.services.demo import DemoSummary
-from skill.services.voice_pin import set_voice_pin
+from skill.services.identity.voice_pin import set_voice_pin
 from tests.alexa.driver import AlexaClient, slot
 from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import DEMO_CUSTOMER, add_method_row, attempts, invoice, outbox, timeline
@@ -261,7 +261,7 @@ def test_amount_and_method_survive_the_which_bill_question(
 def test_a_refusal_forgets_the_pending_question(
     alexa: AlexaClient, services: Services, gateway: FakeGateway
 ) -> None:
-    from skill.services.ledger import record_payment
+    from skill.services.billing.ledger import record_payment
 
     alexa.intent("PayBillIntent", ELECTRICITY)
     bill = invoice(services, "NWE-2026-11")

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.model import InvoiceStatus, MethodKind, PaymentStatus
 from skill.payments.gateway import ChargeResult
-from skill.services.demo import DemoSummary
 from tests.alexa.driver import AlexaClient, slot
 from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import DEMO_CARD, DEMO_CUSTOMER, add_method_row, attempts, invoice

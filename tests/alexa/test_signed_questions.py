@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from skill.alexa.entry import dispatch
 from skill.bootstrap import Services
-from skill.services.demo import DemoSummary
-from skill.services.linking import issue_token
-from skill.services.voice_pin import set_voice_pin
+from skill.demo.seed import DemoSummary
+from skill.services.identity.link_tokens import issue_token
+from skill.services.identity.voice_pin import set_voice_pin
 from skill.storage import models as m
 from tests.alexa.driver import AlexaClient, slot
 from tests.support.fake_gateway import FakeGateway

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from skill.cli import main
-from skill.config import Settings
-from skill.invocation_name import invocation_name_problem
-from skill.services.demo import DemoSummary
+from skill.demo.seed import DemoSummary
+from skill.packaging.invocation_name import invocation_name_problem
+from skill.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ["de-DE", "en-GB", "en-US", "nl-NL"]

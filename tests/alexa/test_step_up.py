@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from skill.bootstrap import Services
-from skill.services.account import Notices, set_voice_preferences
-from skill.services.demo import DemoSummary
-from skill.services.voice_pin import set_voice_pin
+from skill.demo.seed import DemoSummary
+from skill.services.identity.account import Notices, set_voice_preferences
+from skill.services.identity.voice_pin import set_voice_pin
 from tests.alexa.driver import AlexaClient, slot
 from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import outbox
@@ -89,4 +89,4 @@ def test_an_unrecognized_voice_is_told_in_german_too(
     _choose(services, demo, speaker=True)
     alexa.locale = "de-DE"
     alexa.intent("PayBillIntent", slot("billType", "Strom", "electricity"))
-    assert "wenn ich Ihre Stimme erkenne" in alexa.speech and "Zahlungslink" in alexa.speech
+    assert "wenn ich deine Stimme erkenne" in alexa.speech and "Zahlungslink" in alexa.speech

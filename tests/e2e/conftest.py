@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
-from skill.services.demo import DemoSummary
-from skill.services.linking import issue_token
+from skill.services.identity.link_tokens import issue_token
+from skill.settings import Settings
 from skill.web import create_app
 from tests.e2e.virtual_alexa import VirtualAlexa, VirtualAlexaDriver, driver_available
 from tests.support.fake_gateway import FakeGateway

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from skill.bootstrap import Services
 from skill.domain.clock import Clock, FixedClock
-from skill.services import directory
-from skill.services.linking import issue_token
+from skill.services.identity import directory
+from skill.services.identity.link_tokens import issue_token
 from skill.storage import models as m
 from skill.storage.uow import UnitOfWork
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from skill.bootstrap import Services
-from skill.services.demo import DemoSummary
-from skill.services.voice_pin import set_voice_pin
+from skill.demo.seed import DemoSummary
+from skill.services.identity.voice_pin import set_voice_pin
 from tests.e2e.conftest import OpenConversation
 from tests.e2e.store import bill_states, customer_without_bills, remove_stored_methods
 from tests.e2e.virtual_alexa import VirtualAlexa

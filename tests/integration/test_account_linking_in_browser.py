@@ -21,12 +21,12 @@ from werkzeug.serving import make_server
 
 from skill.alexa.entry import dispatch
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
+from skill.demo.seed import DemoSummary, seed_demo
 from skill.domain.clock import FixedClock
 from skill.notifications.channels import build_senders
 from skill.notifications.worker import OutboxWorker
-from skill.services.demo import DemoSummary, seed_demo
-from skill.services.oauth_clients import CreatedClient
+from skill.services.identity.oauth_clients import CreatedClient
+from skill.settings import Settings
 from skill.web import create_app
 from tests.alexa.driver import AlexaClient, slot
 from tests.support.fake_gateway import FakeGateway

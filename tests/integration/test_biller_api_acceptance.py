@@ -13,12 +13,13 @@ from pathlib import Path
 
 from skill.domain.clock import FixedClock
 from skill.notifications.email import SmtpSender
-from skill.notifications.settings import NotifySettings
 from skill.notifications.sms import TwilioSender
-from skill.notifications.webhook import SIGNATURE_HEADER, WebhookSender, verify
+from skill.notifications.webhook import SIGNATURE_HEADER, verify
 from skill.notifications.worker import OutboxWorker
-from skill.services.links import mark_link_opened, resolve_link
+from skill.services.links.payment_links import mark_link_opened, resolve_link
+from skill.settings.notifications import NotifySettings
 from skill.storage import models as m
+from skill.worker import webhook_sender
 from tests.support.recording_server import recording_server
 from tests.support.smtp import SmtpServer
 from tests.support.twilio_server import TwilioServer
@@ -43,7 +44,7 @@ def worker_for(api: Api, twilio: TwilioServer, smtp: SmtpServer) -> OutboxWorker
     senders = {
         "sms": TwilioSender(settings),
         "email": SmtpSender(settings),
-        "webhook": WebhookSender.for_services(api.services),
+        "webhook": webhook_sender(api.services),
     }
     return OutboxWorker(api.services.uow, senders, api.services.clock, settings, rng=random.Random(7))
 

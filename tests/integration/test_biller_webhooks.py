@@ -13,11 +13,12 @@ import pytest
 
 from skill.domain.clock import FixedClock
 from skill.notifications.senders import OutgoingMessage, PermanentDeliveryError, TransientDeliveryError
-from skill.notifications.settings import NotifySettings
-from skill.notifications.webhook import WebhookSender, sign, verify
+from skill.notifications.webhook import sign, verify
 from skill.notifications.worker import OutboxWorker
-from skill.services.biller_events import emit_payment_failed
+from skill.services.biller_api.events import emit_payment_failed
+from skill.settings.notifications import NotifySettings
 from skill.storage import models as m
+from skill.worker import webhook_sender
 from tests.support.recording_server import recording_server
 from tests.web.api.conftest import Api, running_api
 
@@ -110,7 +111,7 @@ def test_a_failing_receiver_is_retried_and_then_gets_the_same_signed_event(
         created = hooked.call("POST", "/webhooks", {"url": receiver.url, "events": ["invoice.paid"]}).json
         _pay(hooked, "INV-1")
         settings = NotifySettings(max_attempts=5)
-        sender = WebhookSender.for_services(hooked.services)
+        sender = webhook_sender(hooked.services)
         worker = OutboxWorker(
             hooked.services.uow, {"webhook": sender}, hooked.services.clock, settings, rng=random.Random(1)
         )
@@ -129,7 +130,7 @@ def test_gone_receiver_and_removed_endpoint_are_permanent_failures(hooked: Api) 
     with recording_server(status=410) as receiver:
         created = hooked.call("POST", "/webhooks", {"url": receiver.url, "events": ["invoice.paid"]}).json
         _pay(hooked, "INV-1")
-        sender = WebhookSender.for_services(hooked.services)
+        sender = webhook_sender(hooked.services)
         [row] = _outbox(hooked)
         message = OutgoingMessage(row.id, row.kind, row.channel, row.recipient, row.locale, row.payload)
         with pytest.raises(PermanentDeliveryError, match="410"):

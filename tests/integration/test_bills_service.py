@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
 from skill.domain.errors import NotFound
 from skill.domain.model import BillType, Channel, InvoiceStatus
-from skill.services import directory, ledger
-from skill.services.bills import (
+from skill.services.billing import ledger
+from skill.services.billing.bills import (
     AmbiguousBill,
     bill_details,
     bill_timeline,
@@ -20,7 +21,7 @@ from skill.services.bills import (
     find_bills,
     list_outstanding,
 )
-from skill.services.demo import DemoSummary
+from skill.services.identity import directory
 from tests.support.store import invoice_id
 
 

@@ -18,10 +18,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
 from skill.domain.clock import SystemClock
 from skill.domain.model import InvoiceStatus, MandateStatus, MethodKind, is_overdue
-from skill.services.linking import resolve_access_token
+from skill.services.identity.link_tokens import resolve_access_token
+from skill.settings import Settings
 from skill.storage import models as m
 from skill.storage.migrate import alembic_config
 from tests.support.store import empty_database

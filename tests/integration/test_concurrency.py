@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.model import InvoiceStatus, PaymentStatus
-from skill.services.demo import DemoSummary
 from skill.storage import models as m
 from tests.support import concurrency
 from tests.support.concurrency import Outcome

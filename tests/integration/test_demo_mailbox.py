@@ -10,16 +10,16 @@ import pytest
 
 from skill.bootstrap import Services
 from skill.cli import main
-from skill.config import ConfigError, Settings
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
 from skill.domain.model import Channel
 from skill.notifications.channels import build_senders
 from skill.notifications.mailbox import MailboxSender
-from skill.notifications.runner import run_workers
 from skill.notifications.senders import OutgoingMessage
-from skill.notifications.settings import NotifySettings
-from skill.services.demo import DemoSummary
-from skill.services.links import send_payment_link
+from skill.services.links.payment_links import send_payment_link
+from skill.settings import ConfigError, Settings
+from skill.settings.notifications import NotifySettings
+from skill.worker import run_workers
 from tests.support.fake_senders import PAYLOAD
 
 

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import select
 
 from skill.bootstrap import bootstrap
-from skill.config import Settings
+from skill.demo.payments import PLACEHOLDER_CARD
+from skill.demo.seed import DEMO_EMAIL
 from skill.payments.localstripe_process import API_KEY, free_port
-from skill.services.demo import DEMO_EMAIL
-from skill.services.demo_payments import PLACEHOLDER_CARD
-from skill.services.payments import pay_with_mandate
+from skill.services.payments.mandates import pay_with_mandate
+from skill.settings import Settings
 from skill.storage import models as m
 from tests.support.localstripe import wait_for
 

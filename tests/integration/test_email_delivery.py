@@ -9,8 +9,8 @@ import pytest
 
 from skill.bootstrap import Services
 from skill.notifications.email import SmtpSender
-from skill.notifications.settings import NotifySettings
 from skill.notifications.worker import OutboxWorker
+from skill.settings.notifications import NotifySettings
 from skill.storage import models as m
 from tests.support.fake_senders import queue
 from tests.support.smtp import SmtpServer

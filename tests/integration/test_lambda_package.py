@@ -11,9 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from skill.bootstrap import Services
-from skill.lambda_package import build
-from skill.services.demo import DemoSummary
-from skill.services.linking import issue_token
+from skill.demo.seed import DemoSummary
+from skill.packaging.lambda_package import build
+from skill.services.identity.link_tokens import issue_token
 from tests.alexa.driver import AlexaClient
 
 PROBE = """

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.errors import (
     CurrencyMismatch,
     IllegalTransition,
@@ -22,9 +23,9 @@ from skill.domain.errors import (
     UnknownCurrency,
 )
 from skill.domain.model import BillType, Channel, InvoiceStatus, PaymentStatus
-from skill.services import directory, ledger
-from skill.services.bills import bill_timeline, list_outstanding
-from skill.services.demo import DemoSummary
+from skill.services.billing import ledger
+from skill.services.billing.bills import bill_timeline, list_outstanding
+from skill.services.identity import directory
 from skill.storage import models as m
 from tests.support.store import add_pending_attempt, invoice_id, nothing_written, timeline_kinds
 

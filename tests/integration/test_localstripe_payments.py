@@ -16,18 +16,18 @@ from sqlalchemy import select
 
 from skill import cli
 from skill.bootstrap import Services
-from skill.config import Settings
+from skill.demo.payments import provision_demo_card
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
 from skill.domain.errors import DomainError
 from skill.domain.model import Channel, InvoiceStatus, MethodKind, PaymentStatus
 from skill.payments.localstripe_process import API_KEY, LocalStripe
-from skill.services.demo import DemoSummary
-from skill.services.demo_payments import provision_demo_card
-from skill.services.link_card_payments import charge_link_card, start_link_card_payment
-from skill.services.link_payments import start_link_payment
-from skill.services.links import send_payment_link
-from skill.services.payments import PaymentOutcome, pay_with_mandate
-from skill.services.stripe_events import handle_stripe_event
+from skill.services.links.payment_links import send_payment_link
+from skill.services.payments.link_card_payments import charge_link_card, start_link_card_payment
+from skill.services.payments.link_payments import start_link_payment
+from skill.services.payments.mandates import PaymentOutcome, pay_with_mandate
+from skill.services.payments.stripe_events import handle_stripe_event
+from skill.settings import Settings
 from skill.storage import models as m
 from skill.web import create_app
 from tests.support.localstripe import (

@@ -11,9 +11,9 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Mapper
 
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.model import Channel
-from skill.services.demo import DemoSummary
-from skill.services.links import send_payment_link
+from skill.services.links.payment_links import send_payment_link
 from skill.storage.models import Base
 from skill.storage.types import MinorUnits
 from tests.support.store import database_snapshot, invoice_id

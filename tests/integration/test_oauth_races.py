@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
-from skill.services import oauth_grants
-from skill.services.demo import DemoSummary
-from skill.services.linking import resolve_access_token
-from skill.services.oauth_grants import GrantReplayed, NewTokens
+from skill.services.identity import oauth_grants
+from skill.services.identity.link_tokens import resolve_access_token
+from skill.services.identity.oauth_grants import GrantReplayed, NewTokens
+from skill.settings import Settings
 
 RACERS = 4
 

@@ -10,13 +10,13 @@ from sqlalchemy import update
 
 from skill.bootstrap import Services
 from skill.cli import main
-from skill.config import ConfigError
 from skill.domain.clock import FixedClock
-from skill.notifications.outbox import enqueue
 from skill.notifications.retention import PURGED, purge_expired
-from skill.notifications.settings import NotifySettings
 from skill.notifications.worker import OutboxWorker
+from skill.settings import ConfigError
+from skill.settings.notifications import NotifySettings
 from skill.storage import models as m
+from skill.storage.outbox import enqueue
 from tests.support.fake_senders import RecordingSender, queue
 
 DAYS = timedelta(days=30)

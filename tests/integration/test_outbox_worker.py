@@ -18,8 +18,8 @@ from skill.notifications.senders import (
     Sender,
     TransientDeliveryError,
 )
-from skill.notifications.settings import NotifySettings
 from skill.notifications.worker import OutboxWorker, backoff_seconds
+from skill.settings.notifications import NotifySettings
 from skill.storage import models as m
 from tests.support.fake_senders import ReconcilingRecordingSender, RecordingSender, queue
 
@@ -272,7 +272,7 @@ def test_stop_finishes_the_message_in_hand_and_gives_back_the_rest(services: Ser
 
 
 def test_settings_refuse_a_lease_shorter_than_two_send_timeouts() -> None:
-    from skill.config import ConfigError
+    from skill.settings import ConfigError
 
     with pytest.raises(ConfigError, match="NOTIFY_LEASE_SECONDS"):
         replace(SETTINGS, lease_seconds=9).validate()

@@ -10,9 +10,9 @@ import pytest
 from skill.bootstrap import Services
 from skill.domain.clock import FixedClock
 from skill.notifications.messages import gsm7_septets
-from skill.notifications.settings import NotifySettings
 from skill.notifications.sms import TwilioSender
 from skill.notifications.worker import OutboxWorker
+from skill.settings.notifications import NotifySettings
 from skill.storage import models as m
 from tests.support.fake_senders import queue
 from tests.support.twilio_server import TwilioServer

@@ -9,13 +9,13 @@ import pytest
 
 from skill.alexa.entry import dispatch
 from skill.bootstrap import Services
-from skill.config import Settings
+from skill.demo.payments import provision_demo_card
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
 from skill.domain.model import InvoiceStatus
 from skill.payments.localstripe_process import API_KEY, LocalStripe
-from skill.services.demo import DemoSummary
-from skill.services.demo_payments import provision_demo_card
-from skill.services.linking import issue_token
+from skill.services.identity.link_tokens import issue_token
+from skill.settings import Settings
 from tests.alexa.driver import AlexaClient, slot
 from tests.support.localstripe import charged, payment_intents
 from tests.support.payments import invoice

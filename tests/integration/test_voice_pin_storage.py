@@ -7,9 +7,9 @@ import hashlib
 import pytest
 
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.errors import InvalidInput
-from skill.services.demo import DemoSummary
-from skill.services.voice_pin import PEPPERED, set_voice_pin, verify_voice_pin
+from skill.services.identity.voice_pin import PEPPERED, set_voice_pin, verify_voice_pin
 from skill.storage import models as m
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from skill.bootstrap import Services
 from skill.domain.clock import SystemClock
 from skill.notifications import leases
-from skill.notifications.settings import NotifySettings
 from skill.notifications.worker import OutboxWorker
+from skill.settings.notifications import NotifySettings
 from skill.storage import models as m
 from tests.support.fake_senders import RecordingSender, queue
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from skill.bootstrap import Services
-from skill.config import Settings
+from skill.settings import Settings
 from tests.support.fake_senders import queue
 from tests.support.smtp import SmtpServer
 from tests.support.twilio_server import TwilioServer

@@ -14,11 +14,11 @@ from typing import Any, Protocol
 from sqlalchemy import text
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
 from skill.domain.clock import FixedClock
 from skill.domain.errors import DomainError
-from skill.services import ledger
-from skill.services.views import SettlementResult
+from skill.services.billing import ledger
+from skill.services.billing.results import SettlementResult
+from skill.settings import Settings
 
 BARRIER_TIMEOUT = 120.0
 

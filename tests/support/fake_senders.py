@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from skill.bootstrap import Services
-from skill.notifications.outbox import enqueue
 from skill.notifications.senders import OutgoingMessage
+from skill.storage.outbox import enqueue
 
 PAYLOAD = {
     "biller": "Acme Energy",

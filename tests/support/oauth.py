@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from skill.bootstrap import Services
-from skill.services.oauth_clients import CreatedClient, create_client
+from skill.services.identity.oauth_clients import CreatedClient, create_client
 from skill.storage import models as m
 
 VENDOR_ID = "M2TESTVENDOR01"

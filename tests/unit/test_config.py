@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.config import ConfigError, Settings
+from skill.settings import ConfigError, Settings
 
 
 def test_defaults_use_a_sqlite_file_under_var_in_the_working_directory(

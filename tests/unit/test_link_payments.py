@@ -8,15 +8,15 @@ import pytest
 
 from skill.domain.errors import NotFound, PartialPaymentNotAllowed
 from skill.domain.model import Channel, InvoiceStatus, PaymentStatus
-from skill.services.link_card_payments import charge_link_card, start_link_card_payment
-from skill.services.link_payments import (
+from skill.services.links.payment_links import send_payment_link
+from skill.services.payments.link_card_payments import charge_link_card, start_link_card_payment
+from skill.services.payments.link_payments import (
     LinkNotPayable,
     confirm_link_payment_from_provider,
     link_payment_status,
     start_link_payment,
 )
-from skill.services.links import send_payment_link
-from skill.services.payments import PaymentInProgress, pay_with_mandate, stored_methods
+from skill.services.payments.mandates import PaymentInProgress, pay_with_mandate, stored_methods
 from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import DEMO_CARD, DEMO_CUSTOMER, attempts, default_method_id, invoice, kinds
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from skill.config import SUPPORTED_LOCALES
 from skill.notifications.messages import KINDS, LOCALES_DIR, UnknownMessageKind, gsm7_septets, render
-from skill.services.account_security import issue_secure_token
+from skill.services.identity.account_security import issue_secure_token
+from skill.settings import SUPPORTED_LOCALES
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 URL = "https://pay.example.com/pay/" + secrets.token_urlsafe(32)  # the real token length

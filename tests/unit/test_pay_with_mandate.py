@@ -7,10 +7,10 @@ import json
 import pytest
 
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.errors import InvalidAmount, InvalidInput, NotFound, PartialPaymentNotAllowed
 from skill.domain.model import Channel, InvoiceStatus, MethodKind, PaymentStatus
-from skill.services.demo import DemoSummary
-from skill.services.payments import PaymentInProgress, pay_with_mandate
+from skill.services.payments.mandates import PaymentInProgress, pay_with_mandate
 from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import (
     DEMO_CARD,
@@ -208,7 +208,7 @@ def test_the_channel_is_recorded_on_the_attempt(services, fake, demo) -> None:
 
 
 def test_a_failed_payment_is_announced_to_the_billers_webhook(services, fake, demo) -> None:
-    from skill.services.api_webhooks import register_webhook
+    from skill.services.biller_api.webhooks import register_webhook
 
     with services.uow() as uow:
         biller_id = uow.billers.by_slug("northwind-energy").id

@@ -9,10 +9,10 @@ import pytest
 
 from skill.cli import reconcile_summary
 from skill.domain.model import Channel, InvoiceStatus, PaymentStatus
-from skill.services.link_payments import start_link_payment
-from skill.services.links import send_payment_link
-from skill.services.payments import pay_with_mandate
-from skill.services.reconcile import reconcile_payments
+from skill.services.links.payment_links import send_payment_link
+from skill.services.payments.link_payments import start_link_payment
+from skill.services.payments.mandates import pay_with_mandate
+from skill.services.payments.reconcile import reconcile_payments
 from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import (
     DEMO_CARD,

@@ -11,11 +11,11 @@ import pytest
 
 from skill.domain.model import InvoiceStatus, MethodKind, PaymentStatus
 from skill.payments.gateway import ChargeResult, PaymentInfo
-from skill.services.api_webhooks import register_webhook
-from skill.services.payments import pay_with_mandate
-from skill.services.reconcile import reconcile_payments
-from skill.services.settlement import provider_metadata
-from skill.services.stripe_events import handle_stripe_event
+from skill.services.biller_api.webhooks import register_webhook
+from skill.services.payments.mandates import pay_with_mandate
+from skill.services.payments.reconcile import reconcile_payments
+from skill.services.payments.settlement import provider_metadata
+from skill.services.payments.stripe_events import handle_stripe_event
 from tests.support.fake_gateway import FakeGateway, FakeIntent, charge_json, event, intent_json
 from tests.support.payments import (
     DEMO_CARD,

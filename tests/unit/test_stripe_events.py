@@ -9,10 +9,10 @@ import pytest
 
 from skill.domain.errors import NotFound
 from skill.domain.model import Channel, InvoiceStatus, MethodKind, PaymentStatus
-from skill.services.link_payments import start_link_payment
-from skill.services.links import send_payment_link
-from skill.services.payments import pay_with_mandate, stored_methods
-from skill.services.stripe_events import handle_stripe_event
+from skill.services.links.payment_links import send_payment_link
+from skill.services.payments.link_payments import start_link_payment
+from skill.services.payments.mandates import pay_with_mandate, stored_methods
+from skill.services.payments.stripe_events import handle_stripe_event
 from tests.support.fake_gateway import FakeGateway, charge_json, event, intent_json
 from tests.support.payments import (
     DEMO_CARD,

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import stripe
 
-from skill.config import ConfigError, Settings
 from skill.payments import build_gateway
 from skill.payments.gateway import InvalidSignature, reason_for
 from skill.payments.stripe_gateway import StripeGateway, _declined
 from skill.payments.stripe_objects import payment_info
+from skill.settings import ConfigError, Settings
 
 SECRET = "whsec_unit"
 BODY = json.dumps({"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1"}}})
@@ -134,7 +134,7 @@ def test_localstripe_settings_give_the_browser_its_shim_and_a_test_key() -> None
 def test_the_web_app_and_the_skill_start_without_importing_stripe(tmp_path) -> None:  # type: ignore[no-untyped-def]
     code = (
         "import sys\n"
-        "from skill.config import Settings\n"
+        "from skill.settings import Settings\n"
         "from skill.web import create_app\n"
         f"create_app(Settings.from_env({{'DATABASE_URL': 'sqlite:///{tmp_path}/x.db', 'STRIPE_API_KEY': 'sk_test_x'}}))\n"
         "import skill.alexa.entry\n"

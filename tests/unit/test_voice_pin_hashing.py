@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from skill.config import ConfigError, Settings
-from skill.services.voice_pin import LEGACY, hash_pin, needs_rehash, pin_matches, valid_pin
+from skill.services.identity.voice_pin import LEGACY, hash_pin, needs_rehash, pin_matches, valid_pin
+from skill.settings import ConfigError, Settings
 
 PEPPER_A = b"a" * 32
 PEPPER_B = b"b" * 32

@@ -6,8 +6,13 @@ import pytest
 
 from skill.domain.errors import InvalidInput, NotFound
 from skill.domain.model import MethodKind
-from skill.services.payments import stored_methods
-from skill.services.wallet import complete_wallet_setup, remove_method, set_default_method, start_wallet_setup
+from skill.services.payments.mandates import stored_methods
+from skill.services.payments.wallet import (
+    complete_wallet_setup,
+    remove_method,
+    set_default_method,
+    start_wallet_setup,
+)
 from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import DEMO_CARD, DEMO_CUSTOMER
 

@@ -10,10 +10,11 @@ from flask import Flask
 from sqlalchemy import event
 
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
-from skill.services.demo import DemoSummary
-from skill.services.linking import hash_token, resolve_access_token
-from skill.services.oauth_clients import CreatedClient
+from skill.domain.tokens import hash_token
+from skill.services.identity.link_tokens import resolve_access_token
+from skill.services.identity.oauth_clients import CreatedClient
 from skill.storage import models as m
 from skill.web import create_app
 from tests.support.oauth import (

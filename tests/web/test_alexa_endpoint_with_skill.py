@@ -11,11 +11,11 @@ from cryptography.x509.verification import Store
 from flask.testing import FlaskClient
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
 from skill.domain.model import InvoiceStatus
-from skill.services.demo import DemoSummary
-from skill.services.linking import issue_token
+from skill.services.identity.link_tokens import issue_token
+from skill.settings import Settings
 from skill.web import create_app
 from skill.web.alexa_endpoint import VERIFIER_EXTENSION
 from skill.web.alexa_verify import AlexaRequestVerifier

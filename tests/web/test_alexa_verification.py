@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
 from skill.domain.clock import FixedClock
+from skill.settings import Settings
 from skill.web import create_app
 from skill.web.alexa_certs import CertFetchError
 from skill.web.alexa_endpoint import MAX_BODY_BYTES, VERIFIER_EXTENSION

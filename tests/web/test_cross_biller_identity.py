@@ -16,9 +16,9 @@ import pytest
 
 from skill.alexa.entry import dispatch
 from skill.domain.clock import FixedClock
-from skill.services.bills import list_outstanding
-from skill.services.linking import resolve_access_token
-from skill.services.payments import stored_methods
+from skill.services.billing.bills import list_outstanding
+from skill.services.identity.link_tokens import resolve_access_token
+from skill.services.payments.mandates import stored_methods
 from skill.storage import models as m
 from tests.alexa.driver import AlexaClient
 from tests.support.oauth import (

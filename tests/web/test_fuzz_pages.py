@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
 from skill.payments.gateway import ProviderObjectMissing, SetupInfo
-from skill.services.demo import DemoSummary
-from skill.services.oauth_clients import CreatedClient
+from skill.services.identity.oauth_clients import CreatedClient
+from skill.settings import Settings
 from skill.web import create_app
 from tests.support.fake_gateway import FakeGateway
 from tests.support.oauth import WebUser, register_alexa_client

@@ -21,9 +21,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
-from skill.services.demo import DemoSummary
+from skill.settings import Settings
 from skill.web import create_app
 from skill.web.alexa_endpoint import VERIFIER_EXTENSION
 from skill.web.alexa_verify import AlexaRequestVerifier

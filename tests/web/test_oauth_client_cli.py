@@ -8,9 +8,9 @@ import pytest
 
 from skill.bootstrap import Services
 from skill.cli import main
-from skill.config import Settings
-from skill.services.linking import hash_token
-from skill.services.oauth_clients import find_client
+from skill.domain.tokens import hash_token
+from skill.services.identity.oauth_clients import find_client
+from skill.settings import Settings
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
-from skill.services.demo import DemoSummary
-from skill.services.linking import hash_token
+from skill.domain.tokens import hash_token
+from skill.settings import Settings
 from skill.storage import models as m
 from skill.web import create_app
 from tests.support.fake_gateway import FakeGateway

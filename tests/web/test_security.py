@@ -10,8 +10,8 @@ from flask import Blueprint, Flask, render_template_string, request
 from flask.testing import FlaskClient
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
 from skill.domain.clock import FixedClock
+from skill.settings import Settings
 from skill.web import create_app
 from skill.web.security import csrf_exempt, csrf_token, sign_in, signed_in_customer
 

@@ -12,11 +12,11 @@ import pytest
 from flask import Flask
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
-from skill.services.demo import DemoSummary
-from skill.services.linking import issue_token, resolve_access_token
-from skill.services.voice_pin import verify_voice_pin
+from skill.services.identity.link_tokens import issue_token, resolve_access_token
+from skill.services.identity.voice_pin import verify_voice_pin
+from skill.settings import Settings
 from skill.storage import models as m
 from skill.web import create_app
 from tests.support.oauth import WebUser, exchange, latest_code, register_alexa_client
@@ -293,7 +293,7 @@ def test_linked_devices_are_listed_and_unlinking_revokes_them(
 def test_a_customer_cannot_unlink_someone_elses_device(
     user: WebUser, services: Services, demo: DemoSummary
 ) -> None:
-    from skill.services import directory
+    from skill.services.identity import directory
 
     other = directory.upsert_customer(
         services.uow(), directory.CustomerData(name="Sam", email="sam@example.com"), services.clock
@@ -361,7 +361,7 @@ def test_voice_choices_reach_the_skill(user: WebUser, services: Services, demo: 
 
 
 @pytest.mark.parametrize(
-    ("accept", "expected"), [("de-DE", "Ihr Konto"), ("nl-NL", "Uw account"), ("sv-SE", "Ditt konto")]
+    ("accept", "expected"), [("de-DE", "Dein Konto"), ("nl-NL", "Je account"), ("sv-SE", "Ditt konto")]
 )
 def test_the_pages_speak_the_customers_language(
     user: WebUser, services: Services, demo: DemoSummary, accept: str, expected: str

@@ -11,11 +11,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
 from skill.domain.clock import FixedClock
 from skill.domain.model import InvoiceStatus, MethodKind, PaymentStatus
 from skill.payments.gateway import PaymentInfo
-from skill.services.payments import pay_with_mandate
+from skill.services.payments.mandates import pay_with_mandate
+from skill.settings import Settings
 from skill.storage import models as m
 from skill.web import create_app
 from tests.support.fake_gateway import FakeGateway, FakeIntent, charge_json, event, intent_json, sign

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ask_sdk_model import Response
 
-from ...services.voice_pin import verify_voice_pin
+from ...services.identity.voice_pin import verify_voice_pin
 from ..state import Listing
 from .base import Handler, Turn
 from .bills import read_page

@@ -15,7 +15,7 @@ from ask_sdk_model.interfaces.system import SystemState
 from ask_sdk_model.ui import LinkAccountCard, SimpleCard
 
 from ...bootstrap import Services
-from ...services.linking import LinkedCustomer, resolve_access_token
+from ...services.identity.link_tokens import LinkedCustomer, resolve_access_token
 from ..i18n import Translator, request_locale
 from ..speech import MAX_CARD_CHARS, clip
 from ..state import Conversation, Seal

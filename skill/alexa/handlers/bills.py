@@ -5,8 +5,8 @@ from __future__ import annotations
 from ask_sdk_model import Response
 
 from ...domain.model import BillType
-from ...services.bills import bill_details, list_outstanding
-from ...services.views import BillView
+from ...services.billing.bills import bill_details, list_outstanding
+from ...services.billing.results import BillView
 from ..speech import plain_date, say_date
 from ..state import Listing
 from .base import Handler, Turn

@@ -6,8 +6,8 @@ from ask_sdk_model import Response
 
 from ...domain.errors import NotFound
 from ...domain.model import BillType
-from ...services.bills import bill_details, find_bills
-from ...services.views import BillView
+from ...services.billing.bills import bill_details, find_bills
+from ...services.billing.results import BillView
 from .base import Turn
 from .words import list_bill_names
 

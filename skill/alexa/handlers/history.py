@@ -5,7 +5,7 @@ from __future__ import annotations
 from ask_sdk_model import Response
 
 from ...domain.model import PaymentStatus
-from ...services.history import recent_payments
+from ...services.billing.history import recent_payments
 from ..speech import say_date, text
 from .base import Handler, Turn
 from .words import amount

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ask_sdk_model import Response
 
-from ...services.bills import customer_billers, list_outstanding
+from ...services.billing.bills import customer_billers, list_outstanding
 from ..vocabulary import biller_entities
 from .base import Handler, Turn
 from .words import amount

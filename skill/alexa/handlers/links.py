@@ -7,8 +7,8 @@ from datetime import timedelta
 from ask_sdk_model import Response
 
 from ...domain.model import Channel
-from ...services.links import NoContactChannel, send_payment_link
-from ...services.views import BillView
+from ...services.billing.results import BillView
+from ...services.links.payment_links import NoContactChannel, send_payment_link
 from .base import Handler, Turn
 from .choose import pick_bill
 from .words import amount, bill_name

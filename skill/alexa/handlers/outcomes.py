@@ -7,7 +7,7 @@ from typing import Any
 from ask_sdk_model import Response
 
 from ...domain.model import MethodKind
-from ...services.payments import PaymentOutcome, stored_methods
+from ...services.payments.mandates import PaymentOutcome, stored_methods
 from .base import Turn
 from .choose import bill_by_id
 from .links import offer_link

@@ -10,8 +10,8 @@ from ask_sdk_model import Response
 from ...domain.errors import DomainError, InvalidAmount, PartialPaymentNotAllowed
 from ...domain.model import Channel, check_payable_amount
 from ...domain.money import exponent
-from ...services.payments import MethodView, pay_with_mandate, stored_methods
-from ...services.views import BillView
+from ...services.billing.results import BillView
+from ...services.payments.mandates import MethodView, pay_with_mandate, stored_methods
 from ..progressive import send_progressive
 from .base import Handler, Turn
 from .choose import bill_by_id, pick_bill

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...services.payments import MethodView
-from ...services.views import BillView
+from ...services.billing.results import BillView
+from ...services.payments.mandates import MethodView
 from ..speech import money, text
 from .base import Turn
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from ...domain.errors import DomainError
-from ...services import api_keys
-from ...services.api_keys import RateLimited
-from . import problems
+from ...services.biller_api import keys as api_keys
+from ...services.biller_api.keys import RateLimited
+from . import invoices, openapi, payments, problems, webhooks  # the views register their routes on bp
+from .blueprint import bp
 from .problems import Problem, from_domain, from_http
-
-bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-
-from . import invoices, openapi, payments, webhooks  # noqa: E402  (they register their routes on bp)
-from .runtime import services  # noqa: E402
-from .spec import OPERATIONS  # noqa: E402
+from .runtime import services
+from .spec import OPERATIONS
 
 __all__ = ["bp", "invoices", "openapi", "payments", "webhooks"]
 

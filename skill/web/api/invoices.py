@@ -7,15 +7,15 @@ from datetime import date
 from typing import Any
 
 from ...domain.model import BillType, InvoiceStatus
-from ...services import api_invoices as api
-from ...services.directory import CustomerData
-from ...services.ledger import InvalidBatch
-from . import bp
+from ...services.biller_api import invoices as api
+from ...services.billing.ledger import InvalidBatch
+from ...services.identity.directory import CustomerData
 from . import schemas as s
+from .blueprint import bp
 from .problems import Problem, from_domain
 from .render import only, plain
-from .runtime import Reply, caller, services
-from .spec import Operation, operation
+from .runtime import Reply, caller, operation, services
+from .spec import Operation
 from .validation import validator
 
 INVOICE_ID = {"invoice_id": s.ID}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import bp
 from . import schemas as s
-from .runtime import Reply
-from .spec import Operation, document, operation
+from .blueprint import bp
+from .runtime import Reply, operation
+from .spec import Operation, document
 
 
 @operation(

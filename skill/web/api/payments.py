@@ -8,12 +8,12 @@ from typing import Any
 from flask import request
 
 from ...domain.model import Channel
-from ...services import api_payments as api
-from . import bp
+from ...services.biller_api import payments as api
 from . import schemas as s
+from .blueprint import bp
 from .render import plain
-from .runtime import Reply, caller, services
-from .spec import Operation, operation
+from .runtime import Reply, caller, operation, services
+from .spec import Operation
 
 INVOICE_ID = {"invoice_id": s.ID}
 

@@ -9,8 +9,8 @@ from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
 from ...domain.errors import DomainError
-from ...services.api_keys import RateLimited, Unauthenticated
-from ...services.ledger import InvalidBatch
+from ...services.biller_api.keys import RateLimited, Unauthenticated
+from ...services.billing.ledger import InvalidBatch
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "tag:billpay.dev,2026:problems/"  # RFC 4151 tag URIs: stable names, not pages to fetch

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import date, datetime
 from typing import Any
 
-from ...services.biller_events import iso
+from ...services.biller_api.events import iso
 
 
 def plain(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Around every API view: parse and validate the query and body, honour Idempotency-Key, render JSON."""
+"""Around every API view: register its route, parse and validate, honour Idempotency-Key, render JSON."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 
 from ...bootstrap import Services
-from ...services import api_idempotency
-from ...services.api_keys import ApiCaller
+from ...services.biller_api import idempotency as api_idempotency
+from ...services.biller_api.keys import ApiCaller
 from .problems import Problem
-from .spec import Operation
+from .spec import OPERATIONS, Operation, flask_rule
 from .validation import parse_json, parse_query, validate
 
 Reply = tuple[Any, int]  # (JSON payload or None, status)
@@ -27,6 +27,22 @@ def services() -> Services:
 def caller() -> ApiCaller:
     found: ApiCaller = g.api_caller
     return found
+
+
+def operation(bp: Blueprint, op: Operation) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `view` under op's route; the runtime parses, validates and renders around it."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        def endpoint(**path_values: Any) -> Any:
+            return run(op, view, path_values)
+
+        # Bearer keys, never cookies: there is no ambient credential to forge (skill/web/csrf.py).
+        endpoint.csrf_exempt = True  # type: ignore[attr-defined]
+        OPERATIONS[op.operation_id] = op
+        bp.add_url_rule(flask_rule(op), endpoint=op.operation_id, view_func=endpoint, methods=[op.method])
+        return view
+
+    return decorate
 
 
 def run(op: Operation, view: Callable[..., Reply], path_values: dict[str, Any]) -> Response:

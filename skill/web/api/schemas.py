@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...config import SUPPORTED_LOCALES
 from ...domain.model import BillType, InvoiceStatus, PaymentStatus
-from ...services.biller_events import EVENT_TYPES
+from ...services.biller_api.events import EVENT_TYPES
+from ...settings import SUPPORTED_LOCALES
 
 Schema = dict[str, Any]
 

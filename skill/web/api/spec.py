@@ -1,13 +1,13 @@
-"""Operations of the biller API, declared once: each registers its Flask route and its OpenAPI entry together."""
+"""Operations of the biller API, declared once: the route and the OpenAPI entry both come from an `Operation`.
+
+Declarations only: `runtime.operation` registers a view under its operation and runs it.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-from flask import Blueprint
 
 from . import schemas as s
 
@@ -29,25 +29,7 @@ class Operation:
     idempotent_post: bool = False
 
 
-OPERATIONS: dict[str, Operation] = {}  # by operation id (= Flask endpoint name in the blueprint)
-
-
-def operation(bp: Blueprint, op: Operation) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register `view` under op's route; the runtime parses, validates and renders around it."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        from .runtime import run
-
-        def endpoint(**path_values: Any) -> Any:
-            return run(op, view, path_values)
-
-        # Bearer keys, never cookies: there is no ambient credential to forge (skill/web/security.py).
-        endpoint.csrf_exempt = True  # type: ignore[attr-defined]
-        OPERATIONS[op.operation_id] = op
-        bp.add_url_rule(flask_rule(op), endpoint=op.operation_id, view_func=endpoint, methods=[op.method])
-        return view
-
-    return decorate
+OPERATIONS: dict[str, Operation] = {}  # by operation id (= Flask endpoint name), filled by runtime.operation
 
 
 def flask_rule(op: Operation) -> str:

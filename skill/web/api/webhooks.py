@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...services import api_webhooks as api
-from . import bp
+from ...services.biller_api import webhooks as api
 from . import schemas as s
+from .blueprint import bp
 from .render import plain
-from .runtime import Reply, caller, services
-from .spec import Operation, operation
+from .runtime import Reply, caller, operation, services
+from .spec import Operation
 
 
 @operation(

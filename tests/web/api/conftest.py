@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
 from skill.domain.clock import FixedClock
-from skill.services.api_keys import issue_api_key
-from skill.services.directory import NewBiller, create_biller
+from skill.services.biller_api.keys import issue_api_key
+from skill.services.identity.directory import NewBiller, create_biller
+from skill.settings import Settings
 from skill.storage import models as m
 from skill.web import create_app
 

@@ -8,7 +8,7 @@ import pytest
 
 from skill.cli import main
 from skill.domain.clock import FixedClock
-from skill.services.api_keys import KEY_PREFIX
+from skill.services.biller_api.keys import KEY_PREFIX
 from skill.storage import models as m
 
 from .conftest import Api, invoice_body, row_counts, running_api

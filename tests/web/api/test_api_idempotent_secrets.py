@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from skill.services.api_idempotency import replayable
+from skill.services.biller_api.idempotency import replayable
 from skill.storage import models as m
 
 from .conftest import Api

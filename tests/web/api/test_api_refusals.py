@@ -234,7 +234,7 @@ def test_payment_request_by_a_channel_the_customer_lacks_is_refused(api: Api) ->
 
 def test_webhook_urls_must_be_https_to_a_public_host_in_production(seeded: Api) -> None:
     from skill.domain.errors import InvalidInput
-    from skill.services.api_webhooks import check_webhook_url
+    from skill.services.biller_api.webhooks import check_webhook_url
 
     check_webhook_url("https://erp.example.com/hooks", allow_insecure=False)
     for url in (

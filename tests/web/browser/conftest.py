@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from skill.bootstrap import Services
-from skill.config import Settings
+from skill.demo.payments import provision_demo_card
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
 from skill.payments.localstripe_process import API_KEY, LocalStripe
-from skill.services.demo import DemoSummary
-from skill.services.demo_payments import provision_demo_card
+from skill.settings import Settings
 from skill.web import create_app
 from tests.support.localstripe import new_webhook_secret, serving
 

@@ -9,12 +9,12 @@ import pytest
 
 from skill.alexa.entry import dispatch
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.model import Channel, InvoiceStatus
 from skill.payments.localstripe_process import LocalStripe
-from skill.services import ledger
-from skill.services.demo import DemoSummary
-from skill.services.linking import issue_token
-from skill.services.links import send_payment_link
+from skill.services.billing import ledger
+from skill.services.identity.link_tokens import issue_token
+from skill.services.links.payment_links import send_payment_link
 from tests.alexa.driver import AlexaClient
 from tests.support.localstripe import DECLINED_CARD, charged, wait_for
 from tests.support.payments import attempts, invoice

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from skill.bootstrap import Services
-from skill.services.demo import DemoSummary
-from skill.services.wallet_links import issue_wallet_token
+from skill.demo.seed import DemoSummary
+from skill.services.links.wallet_links import issue_wallet_token
 from tests.support.localstripe import GOOD_IBAN
 from tests.web.browser.test_pay_page_browser import fill_card
 

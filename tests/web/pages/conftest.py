@@ -10,11 +10,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from skill.bootstrap import Services, bootstrap
-from skill.config import Settings
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
 from skill.domain.model import Channel
-from skill.services.demo import DemoSummary
-from skill.services.links import send_payment_link
+from skill.services.links.payment_links import send_payment_link
+from skill.settings import Settings
 from skill.web import create_app
 from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import invoice

@@ -8,10 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.clock import FixedClock
 from skill.domain.model import EventKind, InvoiceStatus
-from skill.services import ledger
-from skill.services.demo import DemoSummary
+from skill.services.billing import ledger
 from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import attempts, invoice, kinds
 from tests.web.pages.conftest import ELECTRICITY, WATER, csrf_of, link_for

@@ -8,11 +8,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
 from skill.domain.errors import NotFound
 from skill.domain.model import MethodKind
-from skill.services.demo import DemoSummary
-from skill.services.oauth_clients import create_client
-from skill.services.wallet_links import issue_wallet_token, wallet_link_customer
+from skill.services.identity.oauth_clients import create_client
+from skill.services.links.wallet_links import issue_wallet_token, wallet_link_customer
 from tests.support.fake_gateway import FakeGateway
 from tests.web.pages.conftest import csrf_of
 
@@ -171,7 +171,7 @@ def test_wallet_changes_without_the_csrf_token_are_refused(
 def test_another_customers_method_cannot_be_removed(
     client: FlaskClient, services: Services, demo: DemoSummary
 ) -> None:
-    from skill.services import directory
+    from skill.services.identity import directory
 
     stranger = directory.upsert_customer(
         services.uow(),

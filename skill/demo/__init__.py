@@ -1,0 +1,1 @@
+"""Demo data, the demo card and `billpay demo run`."""

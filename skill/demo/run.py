@@ -1,0 +1,106 @@
+"""`billpay demo run`: migrate, seed once, start localstripe unless Stripe is configured, provision the card, serve.
+
+Ctrl-C stops the web server and the localstripe child together.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from ..bootstrap import Services, bootstrap
+from ..payments.localstripe_process import API_KEY, LocalStripe, start_localstripe
+from ..settings import Settings
+from .worker import start_demo_worker, stop_demo_worker
+
+
+def run_demo(host: str, port: int, *, serve: Callable[[str, int], None] | None = None) -> int:
+    settings = Settings.from_env()
+    if (path := settings.sqlite_path()) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    var_dir = Path(os.environ.get("BILLPAY_VAR_DIR", "var")).resolve()
+    os.environ.setdefault("SECRET_KEY", _demo_secret_key(var_dir))
+    _prepare_database(settings)
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a comparison)
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{reachable}:{port}")
+    localstripe: LocalStripe | None = None
+    if not (settings.stripe_api_key or settings.stripe_api_base):
+        localstripe = start_localstripe(var_dir / "localstripe")
+        secret = "whsec_" + secrets.token_hex(16)
+        os.environ.update(
+            STRIPE_API_BASE=localstripe.base_url, STRIPE_API_KEY=API_KEY, STRIPE_WEBHOOK_SECRET=secret
+        )
+        localstripe.register_webhook("billpay-demo", f"http://{reachable}:{port}/webhooks/stripe", secret)
+    worker = None
+    try:
+        services = bootstrap(Settings.from_env())
+        try:
+            _provision(services, fresh_provider=localstripe is not None)
+        finally:
+            services.dispose()
+        worker = start_demo_worker(services.settings)  # payment links and receipts land in var/mailbox/
+        _print_demo_access(services)
+        print(f"billpay demo: http://{reachable}:{port}  (Ctrl-C stops everything)", flush=True)
+        if localstripe is not None:
+            print(f"localstripe: {localstripe.base_url}  (webhooks to /webhooks/stripe)", flush=True)
+        (serve or _gunicorn)(host, port)
+    finally:
+        if worker is not None:
+            stop_demo_worker(worker)
+        if localstripe is not None:
+            localstripe.stop()
+    return 0
+
+
+def _prepare_database(settings: Settings) -> None:
+    from ..storage.migrate import upgrade
+    from .seed import DEMO_EMAIL, seed_demo
+
+    services = bootstrap(settings)
+    try:
+        upgrade(services.engine)
+        with services.uow() as uow:
+            seeded = uow.customers.by_email(DEMO_EMAIL) is not None
+        if not seeded:
+            seed_demo(services.uow, services.clock)
+    finally:
+        services.dispose()
+
+
+def _provision(services: Services, *, fresh_provider: bool) -> None:
+    from .payments import provision_demo_card
+
+    label = provision_demo_card(services.uow, services.gateway, services.clock, force=fresh_provider)
+    if label:
+        print(f"demo card provisioned at the provider: {label}", flush=True)
+
+
+def _gunicorn(host: str, port: int) -> None:
+    from ..web.server import serve
+
+    serve(host, port, workers=2)
+
+
+def _demo_secret_key(var_dir: Path) -> str:
+    """A key kept in var/ so that sessions survive a demo restart; production sets SECRET_KEY itself."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _print_demo_access(services: Services) -> None:
+    from datetime import timedelta
+
+    from ..services.identity.link_tokens import issue_token
+    from .seed import DEMO_EMAIL
+
+    token = issue_token(
+        services.uow(), DEMO_EMAIL, services.clock, ttl=timedelta(days=7), label="billpay demo"
+    )
+    print(f"demo customer: {DEMO_EMAIL}", flush=True)
+    print(f"account-linking token for the demo customer (7 days): {token}", flush=True)

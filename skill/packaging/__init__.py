@@ -1,0 +1,1 @@
+"""Builders: the Alexa skill package and the Lambda zip."""

@@ -1,0 +1,1 @@
+"""The biller API's decisions: invoices, payments, keys, webhooks, idempotency and events."""

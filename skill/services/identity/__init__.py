@@ -1,0 +1,1 @@
+"""Identity: customers and their records, sign-in, account linking, OAuth, PINs and passwords."""

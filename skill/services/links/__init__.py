@@ -1,0 +1,1 @@
+"""Payment links: sending them, the pay page behind them, and their limits."""
