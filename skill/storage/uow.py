@@ -10,6 +10,7 @@ from . import api_repositories as api_repos
 from . import auth_repositories as auth_repos
 from . import repositories as repos
 from .errors import duplicate_keys_raised
+from .outbox_repository import OutboxRepository
 
 
 class UnitOfWork:
@@ -29,7 +30,7 @@ class UnitOfWork:
         self.attempts = repos.AttemptRepository(self.session)
         self.methods = repos.PaymentMethodRepository(self.session)
         self.links = repos.LinkRepository(self.session)
-        self.outbox = repos.OutboxRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
         self.tokens = repos.TokenRepository(self.session)
         self.processed = repos.ProcessedEventRepository(self.session)
         self.api_keys = api_repos.ApiKeyRepository(self.session)

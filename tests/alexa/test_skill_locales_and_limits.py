@@ -37,8 +37,8 @@ def test_string_files_are_valid_json_objects() -> None:
 @pytest.mark.parametrize(
     ("locale", "expected"),
     [
-        ("de-DE", "Du hast 3 offene Rechnungen, davon eine überfällig, insgesamt 259,90 €."),
-        ("nl-NL", "Je hebt 3 openstaande rekeningen, waarvan één achterstallig, in totaal € 259,90."),
+        ("de-DE", "Sie haben 3 offene Rechnungen, davon eine überfällig, insgesamt 259,90 €."),
+        ("nl-NL", "U hebt 3 openstaande rekeningen, waarvan één achterstallig, in totaal € 259,90."),
         ("en-GB", "You have 3 open bills, one of them overdue, €259.90 in total."),
     ],
 )
@@ -53,15 +53,15 @@ def test_launch_speaks_the_locale_with_local_money_format(
 def test_german_bill_list_and_details(alexa: AlexaClient) -> None:
     alexa.locale = "de-DE"
     alexa.intent("ListBillsIntent", slot("billType", "Wasser", "water"))
-    assert "deine Wasserrechnung von Aqua Pura" in alexa.speech
+    assert "Ihre Wasserrechnung von Aqua Pura" in alexa.speech
     assert "ist überfällig" in alexa.speech
 
 
 def test_dutch_confirmation_restates_biller_amount_and_method(alexa: AlexaClient) -> None:
     alexa.locale = "nl-NL"
     alexa.intent("PayBillIntent", slot("billType", "stroom", "electricity"))
-    assert "Ter bevestiging: € 94,30 betalen voor je energierekening van Northwind Energy" in alexa.speech
-    assert "je Visa eindigend op 4242" in alexa.speech
+    assert "Ter bevestiging: € 94,30 betalen voor uw energierekening van Northwind Energy" in alexa.speech
+    assert "uw Visa eindigend op 4242" in alexa.speech
 
 
 def test_five_hundred_bills_stay_within_alexa_limits(

@@ -89,4 +89,4 @@ def test_an_unrecognized_voice_is_told_in_german_too(
     _choose(services, demo, speaker=True)
     alexa.locale = "de-DE"
     alexa.intent("PayBillIntent", slot("billType", "Strom", "electricity"))
-    assert "wenn ich deine Stimme erkenne" in alexa.speech and "Zahlungslink" in alexa.speech
+    assert "wenn ich Ihre Stimme erkenne" in alexa.speech and "Zahlungslink" in alexa.speech

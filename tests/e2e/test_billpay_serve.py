@@ -183,8 +183,8 @@ def test_pay_my_electricity_bill_then_yes_charges_the_demo_card_once_in_localstr
 LOCALE_PHRASES = [
     ("en-US", "what do I owe", ["You have 3 open bills.", "€94.30", "€45.60", "€120.00"]),
     ("en-GB", "what bills are due this week", ["Lumen Mobile", "€120.00"]),
-    ("de-DE", "was schulde ich", ["Du hast 3 offene Rechnungen.", "94,30 €", "überfällig"]),
-    ("nl-NL", "wat moet ik betalen", ["Je hebt 3 openstaande rekeningen.", "€ 94,30", "achterstallig"]),
+    ("de-DE", "was schulde ich", ["Sie haben 3 offene Rechnungen.", "94,30 €", "überfällig"]),
+    ("nl-NL", "wat moet ik betalen", ["U hebt 3 openstaande rekeningen.", "€ 94,30", "achterstallig"]),
 ]
 
 

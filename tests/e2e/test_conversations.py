@@ -182,19 +182,19 @@ def test_german_conversation_hears_bills_and_pays_electricity(
 ) -> None:
     alexa = open_conversation(locale="de-DE")
     assert alexa.launch() == (
-        "Hallo Alex. Du hast 3 offene Rechnungen, davon eine überfällig, insgesamt 259,90 €. "
-        "Möchtest du sie hören oder eine bezahlen?"
+        "Hallo Alex. Sie haben 3 offene Rechnungen, davon eine überfällig, insgesamt 259,90 €. "
+        "Soll ich sie Ihnen vorlesen, oder möchten Sie eine bezahlen?"
     )
     heard = alexa.utter("was schulde ich")
-    assert heard.startswith("Du hast 3 offene Rechnungen.")
-    assert "deine Stromrechnung von Northwind Energy: 94,30 €" in heard
-    assert "deine Wasserrechnung von Aqua Pura: 45,60 €" in heard and "überfällig" in heard
+    assert heard.startswith("Sie haben 3 offene Rechnungen.")
+    assert "Ihre Stromrechnung von Northwind Energy: 94,30 €" in heard
+    assert "Ihre Wasserrechnung von Aqua Pura: 45,60 €" in heard and "überfällig" in heard
     assert alexa.utter("bezahle meine Stromrechnung") == (
-        "Zur Bestätigung: 94,30 € für deine Stromrechnung von Northwind Energy bezahlen, "
-        "mit deiner Visa-Karte mit der Endung 4242. Soll ich das machen?"
+        "Zur Bestätigung: 94,30 € für Ihre Stromrechnung von Northwind Energy bezahlen, "
+        "mit Ihrer Visa-Karte mit der Endung 4242. Soll ich das machen?"
     )
     assert gateway.charged == []
-    assert alexa.utter("ja").startswith("Erledigt. Du hast 94,30 € an Northwind Energy bezahlt.")
+    assert alexa.utter("ja").startswith("Erledigt. Sie haben 94,30 € an Northwind Energy bezahlt.")
     assert alexa.last.card is not None and alexa.last.card["title"] == "Zahlung erhalten"
     assert [p.amount_minor for p in gateway.charged] == [9430]
     assert bill_states(services)["NWE-2026-11"] == ("paid", 9430)
@@ -207,18 +207,18 @@ def test_dutch_conversation_hears_bills_and_pays_water(
 ) -> None:
     alexa = open_conversation(locale="nl-NL")
     assert alexa.launch() == (
-        "Hallo Alex. Je hebt 3 openstaande rekeningen, waarvan één achterstallig, in totaal € 259,90. "
-        "Wil je ze horen of er een betalen?"
+        "Hallo Alex. U hebt 3 openstaande rekeningen, waarvan één achterstallig, in totaal € 259,90. "
+        "Wilt u ze horen of er een betalen?"
     )
     heard = alexa.utter("wat moet ik betalen")
-    assert heard.startswith("Je hebt 3 openstaande rekeningen.")
-    assert "je waterrekening van Aqua Pura: € 45,60" in heard and "achterstallig" in heard
+    assert heard.startswith("U hebt 3 openstaande rekeningen.")
+    assert "uw waterrekening van Aqua Pura: € 45,60" in heard and "achterstallig" in heard
     assert alexa.utter("betaal mijn waterrekening") == (
-        "Ter bevestiging: € 45,60 betalen voor je waterrekening van Aqua Pura, "
-        "met je Visa eindigend op 4242. Zal ik dat doen?"
+        "Ter bevestiging: € 45,60 betalen voor uw waterrekening van Aqua Pura, "
+        "met uw Visa eindigend op 4242. Zal ik dat doen?"
     )
     assert gateway.charged == []
-    assert alexa.utter("ja").startswith("Klaar. Je hebt € 45,60 betaald aan Aqua Pura.")
+    assert alexa.utter("ja").startswith("Klaar. U hebt € 45,60 betaald aan Aqua Pura.")
     assert [p.amount_minor for p in gateway.charged] == [4560]
     assert bill_states(services)["AQP-2026-Q3"] == ("paid", 4560)
     assert bill_states(services)["NWE-2026-11"] == ("open", 0)

@@ -361,7 +361,7 @@ def test_voice_choices_reach_the_skill(user: WebUser, services: Services, demo: 
 
 
 @pytest.mark.parametrize(
-    ("accept", "expected"), [("de-DE", "Dein Konto"), ("nl-NL", "Je account"), ("sv-SE", "Ditt konto")]
+    ("accept", "expected"), [("de-DE", "Ihr Konto"), ("nl-NL", "Uw account"), ("sv-SE", "Ditt konto")]
 )
 def test_the_pages_speak_the_customers_language(
     user: WebUser, services: Services, demo: DemoSummary, accept: str, expected: str
