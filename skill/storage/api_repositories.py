@@ -5,19 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..domain.model import InvoiceStatus
 from . import models as m
-
-
-def _insert_for(session: Session) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT (both SQLite and PostgreSQL support it)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+from .dialect import insert_for
 
 
 class ApiKeyRepository:
@@ -39,7 +33,7 @@ class RateWindowRepository:
         """Count one request in the window atomically (INSERT ... ON CONFLICT DO UPDATE) and return the count."""
         table = m.ApiRateWindow.__table__
         statement = (
-            _insert_for(self.session)(table)
+            insert_for(self.session)(table)
             .values(api_key_id=api_key_id, window_start=window_start, count=1)
             .on_conflict_do_update(
                 index_elements=[table.c.api_key_id, table.c.window_start],
@@ -67,7 +61,7 @@ class IdempotencyRepository:
         table = m.ApiIdempotencyKey.__table__
         values = {"biller_id": biller_id, "key": key, "request_hash": request_hash, "created_at": now}
         statement = (
-            _insert_for(self.session)(table)
+            insert_for(self.session)(table)
             .values(**values)
             .on_conflict_do_nothing(index_elements=[table.c.biller_id, table.c.key])
             .returning(table.c.id)

@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import models as m
-from .api_repositories import _insert_for
+from .dialect import insert_for
 
 
 class OAuthClientRepository:
@@ -45,13 +45,17 @@ class AuthorizationCodeRepository:
 
 
 class LinkedTokenRepository:
-    """Tokens grouped by account link ("family"): rotation, replay detection, listing and unlinking."""
+    """Account-linking tokens: lookup by hash, and by link ("family"): rotation, replay detection, listing, unlinking."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add(self, row: m.LinkedAccountToken) -> None:
         self.session.add(row)
+
+    def by_hash(self, token_hash: str) -> m.LinkedAccountToken | None:
+        t = m.LinkedAccountToken
+        return self.session.scalar(select(t).where(t.token_hash == token_hash))
 
     def add_all(self, rows: list[dict[str, object]]) -> None:
         """Insert several tokens in one executemany (the token endpoint keeps to a few round trips)."""
@@ -116,18 +120,6 @@ class LinkedTokenRepository:
         return latest
 
 
-class CustomerLookupRepository:
-    """Finding who is signing in by what they typed."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def accounts_by_number(self, account_number: str) -> Sequence[m.CustomerAccount]:
-        return self.session.scalars(
-            select(m.CustomerAccount).where(m.CustomerAccount.account_number == account_number).limit(5)
-        ).all()
-
-
 class LoginChallengeRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -159,7 +151,7 @@ class LoginRateRepository:
         """Count one attempt atomically (INSERT ... ON CONFLICT DO UPDATE) and return the window's count."""
         table = m.LoginRateWindow.__table__
         statement = (
-            _insert_for(self.session)(table)
+            insert_for(self.session)(table)
             .values(subject_hash=subject_hash, window_start=window_start, count=1)
             .on_conflict_do_update(
                 index_elements=[table.c.subject_hash, table.c.window_start],

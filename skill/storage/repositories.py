@@ -86,6 +86,12 @@ class CustomerRepository(_Repository):
         )
         return self.session.scalar(query.with_for_update() if for_update else query)
 
+    def accounts_by_number(self, account_number: str) -> Sequence[m.CustomerAccount]:
+        """Records at any biller with this account number (signing in by what the person typed), at most 5."""
+        return self.session.scalars(
+            select(m.CustomerAccount).where(m.CustomerAccount.account_number == account_number).limit(5)
+        ).all()
+
 
 class InvoiceRepository(_Repository):
     def get(self, invoice_id: int) -> m.Invoice | None:
@@ -252,13 +258,6 @@ class LinkRepository(_Repository):
 
     def get(self, link_id: int) -> m.PaymentLink | None:
         return self.session.get(m.PaymentLink, link_id)
-
-
-class TokenRepository(_Repository):
-    def by_hash(self, token_hash: str) -> m.LinkedAccountToken | None:
-        return self.session.scalar(
-            select(m.LinkedAccountToken).where(m.LinkedAccountToken.token_hash == token_hash)
-        )
 
 
 class ProcessedEventRepository(_Repository):

@@ -31,7 +31,6 @@ class UnitOfWork:
         self.methods = repos.PaymentMethodRepository(self.session)
         self.links = repos.LinkRepository(self.session)
         self.outbox = OutboxRepository(self.session)
-        self.tokens = repos.TokenRepository(self.session)
         self.processed = repos.ProcessedEventRepository(self.session)
         self.api_keys = api_repos.ApiKeyRepository(self.session)
         self.rate_windows = api_repos.RateWindowRepository(self.session)
@@ -41,7 +40,6 @@ class UnitOfWork:
         self.oauth_clients = auth_repos.OAuthClientRepository(self.session)
         self.auth_codes = auth_repos.AuthorizationCodeRepository(self.session)
         self.linked_tokens = auth_repos.LinkedTokenRepository(self.session)
-        self.customer_lookup = auth_repos.CustomerLookupRepository(self.session)
         self.login_challenges = auth_repos.LoginChallengeRepository(self.session)
         self.login_rates = auth_repos.LoginRateRepository(self.session)
         return self

@@ -44,7 +44,7 @@ def issue_token(
         if customer is None:
             raise NotFound("no customer with this email")
         now = clock.now()
-        uow.tokens.add(
+        uow.linked_tokens.add(
             m.LinkedAccountToken(
                 customer_id=customer.id,
                 token_hash=hash_token(token),
@@ -64,7 +64,7 @@ def resolve_access_token(uow: UnitOfWork, token: str | None, clock: Clock) -> Li
     if not token or len(token) > 512:
         return None
     with uow:
-        row = uow.tokens.by_hash(hash_token(token))
+        row = uow.linked_tokens.by_hash(hash_token(token))
         now = clock.now()
         if row is None or row.kind != "access" or row.revoked_at is not None or row.expires_at <= now:
             return None

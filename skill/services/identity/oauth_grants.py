@@ -135,7 +135,7 @@ def find_refresh_token(uow: UnitOfWork, clock: Clock, token: str | None) -> Refr
         return None
     now = clock.now()
     with uow:
-        row = uow.tokens.by_hash(hash_token(token))
+        row = uow.linked_tokens.by_hash(hash_token(token))
         if row is None or row.kind != "refresh" or row.family_id is None:
             return None
         if row.revoked_at is not None:
@@ -203,7 +203,7 @@ def find_token(uow: UnitOfWork, token: str | None) -> TokenRef | None:
     if not token or len(token) > 512:
         return None
     with uow:
-        row = uow.tokens.by_hash(hash_token(token))
+        row = uow.linked_tokens.by_hash(hash_token(token))
         return None if row is None else TokenRef(row.id, row.client_id, row.family_id)
 
 

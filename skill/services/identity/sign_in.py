@@ -51,7 +51,7 @@ def _find_customer(uow: UnitOfWork, identifier: str) -> m.Customer | None:
         return uow.customers.by_email(identifier.lower())
     if E164.match(identifier):
         return uow.customers.by_mobile(identifier)
-    records = uow.customer_lookup.accounts_by_number(identifier)
+    records = uow.customers.accounts_by_number(identifier)
     if len(records) == 1 and records[0].claimed_at is not None:  # two billers may share a number
         return records[0].customer
     return None
@@ -82,7 +82,7 @@ def _destination(uow: UnitOfWork, identifier: str, prefer: str) -> _Destination 
             if uow.customers.records_listing("sms", identifier)
             else None
         )
-    records = uow.customer_lookup.accounts_by_number(identifier)
+    records = uow.customers.accounts_by_number(identifier)
     if len(records) != 1:
         return None
     options = {"email": records[0].email, "sms": records[0].mobile}
