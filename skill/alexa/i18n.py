@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import random
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..domain.i18n import overlay
 from ..settings import ALEXA_LOCALES
 
 LOCALES_DIR = Path(__file__).with_name("locales")
@@ -25,17 +24,9 @@ def supported(locale: str | None) -> str:
     return FALLBACK_LOCALE
 
 
-@cache
 def strings(locale: str) -> dict[str, Any]:
-    language = locale.split("-")[0]
-    merged: dict[str, Any] = {}
-    for name in (f"{language}.json", f"{locale}.json"):
-        path = LOCALES_DIR / name
-        if path.exists():
-            merged.update(json.loads(path.read_text(encoding="utf-8")))
-    if not merged:
-        raise LookupError(f"no strings for locale {locale}")
-    return merged
+    """en.json overlaid by en-GB.json, loaded once per process."""
+    return overlay(LOCALES_DIR, locale)
 
 
 class Translator:

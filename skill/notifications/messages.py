@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..domain.i18n import overlay
 from ..domain.money import format_money
 
 LOCALES_DIR = Path(__file__).with_name("locales")
@@ -51,19 +50,9 @@ def gsm7_septets(text: str) -> int | None:
     return count
 
 
-@cache
 def strings(locale: str) -> dict[str, Any]:
-    """The base language's file overlaid by the full locale's file (en.json, then en-GB.json), loaded once."""
-    language = locale.split("-")[0]
-    base = LOCALES_DIR / f"{language}.json"
-    merged: dict[str, Any] = json.loads(
-        (base if base.exists() else LOCALES_DIR / "en.json").read_text("utf-8")
-    )
-    overlay = LOCALES_DIR / f"{locale}.json"
-    if overlay.exists():
-        for key, value in json.loads(overlay.read_text("utf-8")).items():
-            merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
-    return merged
+    """The base language's file (English when there is none) overlaid by the full locale's file, loaded once."""
+    return overlay(LOCALES_DIR, locale, fallback_language="en")
 
 
 def _fields(kind: str, locale: str, payload: dict[str, Any]) -> dict[str, str]:

@@ -7,15 +7,14 @@ dates through Babel, so both follow CLDR for the chosen locale.
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template, request
 from markupsafe import Markup, escape
 
+from ..domain.i18n import overlay
 from ..domain.model import MethodKind
 from ..domain.money import format_money
 from ..services.payments.mandates import MethodView
@@ -28,14 +27,9 @@ _ACCEPTED = {tag: tag for tag in SUPPORTED_LOCALES} | {
 }
 
 
-@cache
 def page_strings(language: str) -> dict[str, str]:
-    """The strings of one language file (en, de, nl, sv), loaded once per process."""
-    path = LOCALES_DIR / f"{language}.json"
-    strings: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    for area in sorted(LOCALES_DIR.glob(f"*/{language}.json")):  # areas keep their own files (auth/, ...)
-        strings.update(json.loads(area.read_text(encoding="utf-8")))
-    return strings
+    """The strings of one language (en, de, nl, sv) with its areas' files (auth/, ...), loaded once per process."""
+    return overlay(LOCALES_DIR, language, areas=True)
 
 
 def choose_locale(customer_locale: str | None = None) -> str:
