@@ -59,8 +59,3 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return response
 
     return app
-
-
-def services_of(app: Flask) -> Services:
-    services: Services = app.config["SERVICES"]
-    return services

@@ -14,7 +14,7 @@ from ..services.identity.account_security import secure_account, secure_token_cu
 from ..services.identity.voice_pin import set_voice_pin
 from .login_views import confirm_redirect, fresh_proof
 from .pages import choose_locale, render_message, render_page
-from .security import sign_out, signed_in_customer
+from .sessions import sign_out, signed_in_customer
 
 bp = Blueprint("account", __name__)
 

@@ -17,7 +17,7 @@ from ..services.identity.account import customer_locale
 from ..services.identity.sign_in import LoginRefused, password_login, start_code_login, verify_code
 from ..services.identity.throttle import TooManyAttempts
 from .pages import choose_locale, render_page
-from .security import freshly_proven, sign_in, sign_out, signed_in_customer
+from .sessions import freshly_proven, sign_in, sign_out, signed_in_customer
 
 bp = Blueprint("login", __name__)
 

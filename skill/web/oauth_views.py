@@ -17,10 +17,12 @@ from flask.typing import ResponseReturnValue
 from ..bootstrap import Services
 from ..services.identity import account
 from .account_views import notices
+from .csrf import csrf_exempt
+from .headers import content_security_policy, csp_nonce
 from .login_views import fresh_proof, page_locale
 from .oauth_server import BillpayAuthorizationServer
 from .pages import render_page
-from .security import content_security_policy, csp_nonce, csrf_exempt, signed_in_customer
+from .sessions import signed_in_customer
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 _EXTENSION = "billpay_oauth"

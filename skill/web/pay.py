@@ -29,7 +29,8 @@ from ..settings import ConfigError
 from .amounts import parse_amount
 from .json_body import JsonBodyError, json_object
 from .pages import PageText, choose_locale, render_message, render_page
-from .security import sign_in
+from .sessions import sign_in
+from .statuses import status_of
 
 bp = Blueprint("pay", __name__)
 
@@ -192,16 +193,6 @@ def pay_open_wallet(token: str) -> ResponseReturnValue:
     return redirect(url_for("wallet.wallet_page"), 303)
 
 
-_STATUS_OF = {
-    "not_found": 404,
-    "link_not_payable": 410,
-    "invalid_amount": 422,
-    "partial_payment_not_allowed": 422,
-    "payment_in_progress": 409,
-    "invalid_input": 400,
-}
-
-
 def _form() -> dict[str, Any] | None:
     """The JSON object pay.js sends; None for anything else (not JSON, too deep, an array, a string...)."""
     try:
@@ -254,7 +245,7 @@ def _refusal(exc: Exception, form: dict[str, Any]) -> ResponseReturnValue:
         "partial_payment_not_allowed": text("pay.failed", reason=text("reason.payment_failed")),
     }
     message = messages.get(exc.code, text("pay.failed", reason=text("reason.payment_failed")))
-    return jsonify({"error": exc.code, "message": str(message)}), _STATUS_OF.get(exc.code, 400)
+    return jsonify({"error": exc.code, "message": str(message)}), status_of(exc.code, 400)
 
 
 def _failure_text(form: dict[str, Any], reason: str | None) -> str | None:

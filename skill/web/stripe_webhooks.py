@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from ..payments.gateway import GatewayError, InvalidSignature
 from ..services.payments.stripe_events import handle_stripe_event
 from ..settings import ConfigError
-from .security import csrf_exempt
+from .csrf import csrf_exempt
 
 bp = Blueprint("stripe_webhooks", __name__)
 

@@ -1,8 +1,8 @@
 """GET /wallet: the signed-in customer's stored cards and SEPA mandates (add through a SetupIntent, remove, default).
 
-Sign-in, until account login exists: a signed "manage" link (`/wallet?t=...`, see services/links/wallet_links.py) or
-the button on a payment-link page. Both end in `security.sign_in(customer_id)`; a login page that does the same
-makes this page work unchanged.
+Sign-in: a password or one-time code on the login page, or, for this page only (a wallet-only session), the
+button on a payment-link page or a signed "manage" link (`/wallet?t=...`, see services/links/wallet_links.py).
+All end in `sign_in(customer_id)`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ..services.payments.wallet import (
 from ..settings import ConfigError
 from .json_body import JsonBodyError, json_object
 from .pages import PageText, choose_locale, render_message, render_page
-from .security import sign_in, sign_out, signed_in_customer
+from .sessions import sign_in, sign_out, signed_in_customer
 
 bp = Blueprint("wallet", __name__)
 

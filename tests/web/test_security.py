@@ -13,7 +13,8 @@ from skill.bootstrap import Services, bootstrap
 from skill.domain.clock import FixedClock
 from skill.settings import Settings
 from skill.web import create_app
-from skill.web.security import csrf_exempt, csrf_token, sign_in, signed_in_customer
+from skill.web.csrf import csrf_exempt, csrf_token
+from skill.web.sessions import sign_in, signed_in_customer
 
 FORM = '<form method="post"><input type="hidden" name="csrf_token" value="{{ csrf_token() }}"></form>'
 
@@ -210,7 +211,7 @@ def test_signing_in_replaces_the_csrf_token(client: FlaskClient) -> None:
 def test_access_logs_never_show_link_or_wallet_tokens() -> None:
     import logging
 
-    from skill.web.security import RedactLinkTokens
+    from skill.web.log_filters import RedactLinkTokens
 
     record = logging.LogRecord(
         "werkzeug",

@@ -1,4 +1,8 @@
-"""Short-lived signed "manage your wallet" links, until account login exists (then a session does the same).
+"""Short-lived signed "manage your wallet" links: they open /wallet without a sign-in, for the wallet only.
+
+Account login exists (web/login_views.py), yet a person who follows a link should not need a password or a code
+just to change a card. Like the button on a payment-link page (web/pay.py), the link opens a wallet-only session:
+never the account page or account linking. No message carries one yet; the wallet tests open the page with it.
 
 The token carries only the customer id, signed with SECRET_KEY and stamped with its time; nothing is stored,
 so there is nothing to hash. It is exchanged once for a session cookie and the page redirects to a clean URL.

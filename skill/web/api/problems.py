@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from ...domain.errors import DomainError
 from ...services.biller_api.keys import RateLimited, Unauthenticated
 from ...services.billing.ledger import InvalidBatch
+from ..statuses import status_of
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "tag:billpay.dev,2026:problems/"  # RFC 4151 tag URIs: stable names, not pages to fetch
@@ -20,15 +21,6 @@ _FIELD_OF = {
     "unknown_currency": "currency",
     "invalid_amount": "amount_due_minor",
     "currency_mismatch": "currency",
-}
-_STATUS_OF = {
-    "not_found": 404,
-    "unauthenticated": 401,
-    "rate_limited": 429,
-    "conflict": 409,
-    "illegal_transition": 409,
-    "idempotency_key_in_use": 409,
-    "duplicate_invoice_number": 409,
 }
 
 
@@ -65,7 +57,7 @@ def render(problem: Problem) -> Response:
 
 
 def from_domain(exc: DomainError, pointer_prefix: str = "") -> Problem:
-    status = _STATUS_OF.get(exc.code, 422)
+    status = status_of(exc.code, 422)
     title = exc.code.replace("_", " ").capitalize()
     if isinstance(exc, InvalidBatch):
         errors = [
@@ -74,7 +66,7 @@ def from_domain(exc: DomainError, pointer_prefix: str = "") -> Problem:
             for error in field_errors(item_errors, f"{pointer_prefix}/{index}" if pointer_prefix else "")
         ]
         # Only conflicts with stored invoices (duplicate numbers): 409, else 422.
-        conflict = all(_STATUS_OF.get(e.code) == 409 for item in exc.errors.values() for e in item)
+        conflict = all(status_of(e.code, 422) == 409 for item in exc.errors.values() for e in item)
         return Problem(409 if conflict else 422, exc.code, "Invalid invoices", exc.message, errors)
     headers: dict[str, str] = {}
     if isinstance(exc, Unauthenticated):
