@@ -54,9 +54,11 @@ e2e-deps:
 skill-package: $(STAMP)
 	$(BIN)/billpay skill package --out .
 
-## make lambda-package: dist/lambda.zip with the runtime dependencies only (handler lambda_function.lambda_handler).
+## make lambda-package: dist/lambda.zip for Lambda (manylinux2014 wheels at constraints.txt, the skill's runtime only;
+## LAMBDA_ARCH=arm64 for Graviton). Handler lambda_function.lambda_handler; see docs/deploy.md.
+LAMBDA_ARCH ?= x86_64
 lambda-package: $(STAMP)
-	$(PY) -m skill.packaging.lambda_package --out dist/lambda.zip
+	$(PY) -m skill.packaging.lambda_package --out dist/lambda.zip --arch $(LAMBDA_ARCH)
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -63,3 +63,14 @@ def test_license_is_an_spdx_expression_with_its_file() -> None:
     assert PROJECT["project"]["license"] == "MIT"
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
     assert PROJECT["project"]["requires-python"] == ">=3.11,<3.12"
+
+
+def test_the_lambda_extra_is_a_subset_of_the_runtime_dependencies_with_the_same_ranges() -> None:
+    runtime = {
+        canonicalize_name(Requirement(s).name): Requirement(s) for s in PROJECT["project"]["dependencies"]
+    }
+    for spec in PROJECT["project"]["optional-dependencies"]["lambda"]:
+        requirement = Requirement(spec)
+        name = canonicalize_name(requirement.name)
+        assert name in runtime, f"{name} is on Lambda but not a runtime dependency"
+        assert (requirement.specifier, requirement.extras) == (runtime[name].specifier, runtime[name].extras)
