@@ -59,9 +59,10 @@ skill-package: $(STAMP)
 LAMBDA_ARCH ?= x86_64
 lambda-package: $(STAMP)
 	$(PY) -m skill.packaging.lambda_package --out dist/lambda.zip --arch $(LAMBDA_ARCH)
+	rm -rf dist/lambda && $(PY) -m zipfile -e dist/lambda.zip dist/lambda  # what ask deploy zips (code.default.src)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) var build dist skill-package ask-resources.json .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var build dist skill-package ask-resources.json infrastructure .pytest_cache .mypy_cache .ruff_cache

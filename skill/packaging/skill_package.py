@@ -15,15 +15,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ..settings import ConfigError, Settings
+from .ask_deploy import TEMPLATE_PATH, ask_resources, cfn_deployer_template
 from .invocation_name import validate_invocation_name
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER_HOST = "billpay.example"
 BRAND = "Northwind Energy"  # the display name the committed skill.json is written for
-ASK_RESOURCES = {
-    "askcliResourcesVersion": "2020-03-31",
-    "profiles": {"default": {"skillMetadata": {"src": "./skill-package"}}},
-}
 
 Json = dict[str, Any]
 
@@ -143,7 +140,7 @@ def write_json(path: Path, data: Json) -> None:
 
 
 def build_package(options: PackageOptions, linking: Json, root: Path = SOURCE_ROOT) -> list[Path]:
-    """Write DIR/ask-resources.json (kept when present) and DIR/skill-package/; return the files written."""
+    """Write DIR/ask-resources.json (kept when present), DIR/skill-package/ and the cfn-deployer's stack template."""
     manifest, models = load_sources(root)
     unknown = set(options.invocation_names) - set(models)
     if unknown:
@@ -156,11 +153,14 @@ def build_package(options: PackageOptions, linking: Json, root: Path = SOURCE_RO
         )
     written[package / "accountLinking.json"] = linking
     resources = options.out / "ask-resources.json"
-    if not resources.exists():
-        written[resources] = ASK_RESOURCES
+    if not resources.exists():  # a deployment's own (its region, secret ARN and URL) is kept
+        written[resources] = ask_resources()
     for path, data in written.items():
         write_json(path, data)
-    return list(written)
+    stack = options.out / TEMPLATE_PATH
+    stack.parent.mkdir(parents=True, exist_ok=True)
+    stack.write_text(cfn_deployer_template((root / "template.yaml").read_text("utf-8")), encoding="utf-8")
+    return [*written, stack]
 
 
 def invocation_names(args: argparse.Namespace, env: Mapping[str, str], locales: list[str]) -> dict[str, str]:

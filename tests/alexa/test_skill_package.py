@@ -44,6 +44,11 @@ def test_package_writes_the_ask_cli_v2_layout(tmp_path: Path) -> None:
     assert main(["skill", "package", "--out", str(tmp_path)]) == 0
     resources = read(tmp_path / "ask-resources.json")
     assert resources["profiles"]["default"]["skillMetadata"]["src"] == "./skill-package"
+    # ask deploy ships the code and the infrastructure too: the unpacked Lambda build and the generated stack.
+    assert resources["profiles"]["default"]["code"]["default"]["src"] == "./dist/lambda"
+    infrastructure = resources["profiles"]["default"]["skillInfrastructure"]
+    assert infrastructure["type"] == "@ask-cli/cfn-deployer"
+    assert (tmp_path / infrastructure["userConfig"]["templatePath"]).is_file()
     assert (
         sorted(manifest(tmp_path)["publishingInformation"]["locales"]) == sorted(models(tmp_path)) == LOCALES
     )

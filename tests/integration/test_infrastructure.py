@@ -163,3 +163,35 @@ def test_vpc_settings_apply_only_when_subnets_are_given(template: dict[str, Any]
 def test_outputs_name_the_function_arn_for_the_skill_manifest(template: dict[str, Any]) -> None:
     # `ask deploy` (cfn-deployer) takes the skill's endpoint from the output named SkillEndpoint.
     assert template["Outputs"]["SkillEndpoint"]["Value"] == {"Fn::GetAtt": ["SkillFunction", "Arn"]}
+
+
+def test_the_cfn_deployer_template_for_ask_deploy_passes_cfn_lint(tmp_path: Path) -> None:
+    """`billpay skill package` writes ask-resources.json and the stack `ask deploy` runs, from template.yaml."""
+    from skill.packaging.ask_deploy import TEMPLATE_PATH, cfn_deployer_template
+
+    stack = tmp_path / "skill-stack.yaml"
+    stack.write_text(cfn_deployer_template(TEMPLATE.read_text()))
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run(
+        [str(cfn_lint), str(stack)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    parsed, errors = decode(str(stack))
+    assert not errors and parsed is not None
+    # The six parameters the cfn-deployer always passes, and the code from the object it uploaded.
+    assert {"SkillId", "LambdaRuntime", "LambdaHandler", "CodeBucket", "CodeKey", "CodeVersion"} <= set(
+        parsed["Parameters"]
+    )
+    [function] = _functions(parsed).values()
+    assert function["CodeUri"]["Bucket"] == {"Ref": "CodeBucket"}
+    assert function["Handler"] == {"Ref": "LambdaHandler"}
+    assert TEMPLATE_PATH.endswith("skill-stack.yaml")
+
+
+def test_the_deployer_template_generator_refuses_a_template_it_no_longer_understands() -> None:
+    from skill.packaging.ask_deploy import TemplateShapeError, cfn_deployer_template
+
+    with pytest.raises(TemplateShapeError):
+        cfn_deployer_template(
+            TEMPLATE.read_text().replace("CodeUri: dist/lambda.zip", "CodeUri: build/x.zip")
+        )
