@@ -20,8 +20,21 @@ SUPPORTED_LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL", "sv-SE")
 ALEXA_LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL")
 
 
+def on_lambda(env: Mapping[str, str]) -> bool:
+    """AWS Lambda sets AWS_LAMBDA_FUNCTION_NAME in every function's environment."""
+    return bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
 def _database_url(env: Mapping[str, str]) -> str:
     raw = env.get("DATABASE_URL", "").strip()
+    if on_lambda(env) and not raw.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
+        # Lambda's file system is read-only but for /tmp, which each container has to itself: a SQLite file
+        # there is a different, empty database per container. Refuse at cold start instead of on every turn.
+        raise ConfigError(
+            "DATABASE_URL must be a PostgreSQL URL on AWS Lambda (set it in the function's secret, "
+            "docs/deploy.md); "
+            + ("it is not set" if not raw else f"got a URL with scheme {raw.split(':', 1)[0]!r}")
+        )
     if not raw:
         path = Path(env.get("BILLPAY_VAR_DIR", "var")).resolve() / "billpay.sqlite3"
         return f"sqlite:///{path}"
@@ -69,6 +82,8 @@ def _method_types(env: Mapping[str, str]) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Settings:
     database_url: str
+    db_pool_size: int = 5  # DB_POOL_SIZE: PostgreSQL connections kept per process (1 on Lambda)
+    db_max_overflow: int = 5  # DB_MAX_OVERFLOW: extra connections under a burst (1 on Lambda)
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str = field(default="", repr=False)
     pin_pepper: str = field(default="", repr=False)  # PIN_PEPPER; see voice_pin_pepper
@@ -106,6 +121,9 @@ class Settings:
             raise ConfigError("ALEXA_SKILL_ID must look like amzn1.ask.skill.<uuid>")
         return cls(
             database_url=_database_url(env),
+            # Each Lambda container is its own process with its own pool: keep it small (docs/deploy.md).
+            db_pool_size=integer(env, "DB_POOL_SIZE", 1 if on_lambda(env) else 5, minimum=1),
+            db_max_overflow=integer(env, "DB_MAX_OVERFLOW", 1 if on_lambda(env) else 5, minimum=0),
             public_base_url=url(env, "PUBLIC_BASE_URL", "http://127.0.0.1:8000", ("http", "https")),
             secret_key=env.get("SECRET_KEY", ""),
             pin_pepper=_pepper(env),

@@ -126,3 +126,22 @@ def test_a_local_socket_postgresql_url_is_accepted() -> None:
         Settings.from_env({"DATABASE_URL": "postgresql:///billpay"}).database_url
         == "postgresql+psycopg:///billpay"
     )
+
+
+LAMBDA = {"AWS_LAMBDA_FUNCTION_NAME": "billpay-skill"}
+
+
+@pytest.mark.parametrize("url", ["", "sqlite:////tmp/billpay.sqlite3", "mysql://db/billpay"])
+def test_on_lambda_anything_but_postgresql_fails_at_start_saying_why(url: str) -> None:
+    with pytest.raises(ConfigError, match="PostgreSQL URL on AWS Lambda") as refused:
+        Settings.from_env({**LAMBDA, "DATABASE_URL": url})
+    assert "docs/deploy.md" in str(refused.value)
+
+
+def test_on_lambda_each_container_keeps_a_small_pool() -> None:
+    lambda_settings = Settings.from_env({**LAMBDA, "DATABASE_URL": "postgresql://db.example/billpay"})
+    web = Settings.from_env({"DATABASE_URL": "postgresql://db.example/billpay"})
+    assert (lambda_settings.db_pool_size, lambda_settings.db_max_overflow) == (1, 1)
+    assert (web.db_pool_size, web.db_max_overflow) == (5, 5)
+    tuned = Settings.from_env({**LAMBDA, "DATABASE_URL": "postgresql://db/b", "DB_POOL_SIZE": "2"})
+    assert tuned.db_pool_size == 2
