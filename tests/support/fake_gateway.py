@@ -20,6 +20,7 @@ from skill.payments.gateway import (
     IntentHandle,
     InvalidSignature,
     MethodDetails,
+    PaymentGateway,
     PaymentInfo,
     ProviderObjectMissing,
     RefundResult,
@@ -120,7 +121,7 @@ class FakeGateway:
     def ensure_customer(self, *, existing_id: str | None, our_customer_id: int) -> str:
         self._call()
         if existing_id in self.customers:
-            return existing_id  # type: ignore[return-value]
+            return existing_id
         customer = self._id("cus")
         self.customers.add(customer)
         return customer
@@ -156,12 +157,20 @@ class FakeGateway:
         self.intents[reference] = FakeIntent(info, f"{reference}_secret", idempotency_key)
         if self.charge_then_unreachable:
             raise GatewayError("answer lost")
-        money = {"amount_minor": amount_minor, "currency": currency}
         if behaviour == "authenticate":
-            return replace(ChargeResult("requires_action", reference, "authentication_required"), **money)
-        if behaviour == "decline":
-            return replace(ChargeResult("declined", reference, reason or "card_declined"), **money)
-        return replace(ChargeResult(status, reference), **money)  # type: ignore[arg-type]
+            failure: str | None = "authentication_required"
+            status = "requires_action"
+        elif behaviour == "decline":
+            failure, status = reason or "card_declined", "declined"
+        else:
+            failure = None
+        return ChargeResult(
+            status,  # type: ignore[arg-type]  # the behaviour names a status the port allows
+            reference,
+            failure,
+            amount_minor=amount_minor,
+            currency=currency,
+        )
 
     def charge_on_session(
         self,
@@ -351,3 +360,7 @@ def charge_json(info: PaymentInfo) -> dict[str, Any]:
 def event(event_type: str, obj: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
     event_id = event_id or f"evt_{event_type.replace('.', '_')}_{obj.get('id')}"
     return {"id": event_id, "object": "event", "type": event_type, "data": {"object": obj}}
+
+
+# mypy checks the fake against the port: a signature that drifts from PaymentGateway fails the type check.
+_: PaymentGateway = FakeGateway()

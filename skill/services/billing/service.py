@@ -1,0 +1,77 @@
+"""Billing bound once: bills, their details and payment history for a customer, on the process's clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+# On the voice path already: every launch lists the bills. History loads when it is asked for.
+from . import bills
+
+if TYPE_CHECKING:
+    from ...domain.clock import Clock
+    from ...domain.model import BillType
+    from ...storage.uow import UnitOfWork
+    from .history import PaymentView
+    from .results import BillDetails, BillView, Outstanding
+
+
+class Billing:
+    """What a channel asks about bills; each call opens its own unit of work."""
+
+    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def list_outstanding(
+        self,
+        customer_id: int,
+        *,
+        bill_type: BillType | None = None,
+        biller: str | None = None,
+        overdue_only: bool = False,
+        due_within_days: int | None = None,
+    ) -> Outstanding:
+        return bills.list_outstanding(
+            self._uow(),
+            customer_id,
+            self._clock,
+            bill_type=bill_type,
+            biller=biller,
+            overdue_only=overdue_only,
+            due_within_days=due_within_days,
+        )
+
+    def find_bills(
+        self,
+        customer_id: int,
+        *,
+        biller: str | None = None,
+        bill_type: BillType | None = None,
+        number: str | None = None,
+        position: int | None = None,
+        last_read: Sequence[int] = (),
+        include_settled: bool = False,
+    ) -> list[BillView]:
+        return bills.find_bills(
+            self._uow(),
+            customer_id,
+            self._clock,
+            biller=biller,
+            bill_type=bill_type,
+            number=number,
+            position=position,
+            last_read=last_read,
+            include_settled=include_settled,
+        )
+
+    def bill_details(self, customer_id: int, invoice_id: int) -> BillDetails:
+        return bills.bill_details(self._uow(), customer_id, invoice_id, self._clock)
+
+    def customer_billers(self, customer_id: int) -> list[bills.BillerName]:
+        return bills.customer_billers(self._uow(), customer_id)
+
+    def recent_payments(self, customer_id: int, *, limit: int = 5) -> list[PaymentView]:
+        from . import history
+
+        return history.recent_payments(self._uow(), customer_id, limit=limit)
