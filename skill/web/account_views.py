@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, redirect, request
+from flask import Blueprint, redirect, request
 from flask.typing import ResponseReturnValue
 
 from ..bootstrap import Services
 from ..domain.errors import InvalidInput, NotFound
-from ..services.identity import account
-from ..services.identity.account_security import secure_account, secure_token_customer
-from ..services.identity.voice_pin import set_voice_pin
+from .app_services import current_services
 from .login_views import confirm_redirect, fresh_proof
 from .pages import choose_locale, render_message, render_page
 from .sessions import sign_out, signed_in_customer
@@ -22,14 +20,9 @@ bp = Blueprint("account", __name__)
 NOTICES = ("pin_saved", "voice_saved", "password_saved", "unlinked", "already_unlinked")
 
 
-def _services() -> Services:
-    services: Services = current_app.config["SERVICES"]
-    return services
-
-
 def _show(customer_id: int, status: int = 200, error: str | None = None) -> ResponseReturnValue:
-    services = _services()
-    view = account.account_overview(services.uow(), customer_id, services.clock)
+    services = current_services()
+    view = services.identity.account_overview(customer_id)
     done = request.args.get("done")
     return render_page(
         "auth/account.html",
@@ -41,10 +34,6 @@ def _show(customer_id: int, status: int = 200, error: str | None = None) -> Resp
         fresh=fresh_proof(),
         fresh_minutes=services.settings.auth.fresh_proof_minutes,
     )
-
-
-def notices(services: Services) -> account.Notices:
-    return account.Notices(services.settings.public_base_url, services.settings.secret_key)
 
 
 def _signed_in(change: Callable[[Services, int], str]) -> ResponseReturnValue:
@@ -59,7 +48,7 @@ def _signed_in(change: Callable[[Services, int], str]) -> ResponseReturnValue:
     if not fresh_proof():
         return confirm_redirect("/account")
     try:
-        done = change(_services(), customer_id)
+        done = change(current_services(), customer_id)
     except InvalidInput as refused:
         return _show(customer_id, 400, error=f"account.invalid_{refused.details.get('field', 'input')}")
     return redirect(f"/account?done={done}", 303)
@@ -77,7 +66,7 @@ def show() -> ResponseReturnValue:
 def unlink() -> ResponseReturnValue:
     def change(services: Services, customer_id: int) -> str:
         key = request.form.get("device", "")
-        unlinked = account.unlink_device(services.uow(), customer_id, key, services.clock, notices(services))
+        unlinked = services.identity.unlink_device(customer_id, key)
         return "unlinked" if unlinked else "already_unlinked"
 
     return _signed_in(change)
@@ -89,10 +78,8 @@ def pin() -> ResponseReturnValue:
         new, confirm = request.form.get("pin", ""), request.form.get("pin_confirm", "")
         if new != confirm:
             raise InvalidInput("the two PINs differ", field="pin_confirm")
-        set_voice_pin(
-            services.uow(), customer_id, new, services.clock, pepper=services.settings.voice_pin_pepper
-        )
-        account.record_change(services.uow(), customer_id, "pin", services.clock, notices(services))
+        services.identity.set_voice_pin(customer_id, new)
+        services.identity.record_change(customer_id, "pin")
         return "pin_saved"
 
     return _signed_in(change)
@@ -101,11 +88,8 @@ def pin() -> ResponseReturnValue:
 @bp.post("/account/voice")
 def voice() -> ResponseReturnValue:
     def change(services: Services, customer_id: int) -> str:
-        account.set_voice_preferences(
-            services.uow(),
+        services.identity.set_voice_preferences(
             customer_id,
-            services.clock,
-            notices(services),
             always_ask_pin=request.form.get("always_ask_pin") == "on",
             require_recognized_speaker=request.form.get("require_recognized_speaker") == "on",
         )
@@ -117,13 +101,8 @@ def voice() -> ResponseReturnValue:
 @bp.post("/account/password")
 def password() -> ResponseReturnValue:
     def change(services: Services, customer_id: int) -> str:
-        account.set_password(
-            services.uow(),
-            customer_id,
-            request.form.get("password", ""),
-            request.form.get("password_confirm", ""),
-            services.clock,
-            notices(services),
+        services.identity.set_password(
+            customer_id, request.form.get("password", ""), request.form.get("password_confirm", "")
         )
         return "password_saved"
 
@@ -133,23 +112,23 @@ def password() -> ResponseReturnValue:
 @bp.get("/account/secure/<token>")
 def secure_form(token: str) -> ResponseReturnValue:
     """The "this wasn't me" link from a change notice: a page with one button (a GET never changes anything)."""
-    services = _services()
+    identity = current_services().identity
     try:
-        customer_id = secure_token_customer(services.settings.secret_key, token, now=services.clock.now())
+        customer_id = identity.secure_token_customer(token)
     except NotFound:
         return render_message(choose_locale(), "secure_unknown", 404)
-    locale = choose_locale(account.customer_locale(services.uow(), customer_id))
+    locale = choose_locale(identity.customer_locale(customer_id))
     return render_page("auth/secure.html", locale, token=token)
 
 
 @bp.post("/account/secure/<token>")
 def secure(token: str) -> ResponseReturnValue:
-    services = _services()
+    identity = current_services().identity
     try:
-        customer_id = secure_token_customer(services.settings.secret_key, token, now=services.clock.now())
-        secure_account(services.uow(), customer_id, services.clock)
+        customer_id = identity.secure_token_customer(token)
+        identity.secure_account(customer_id)
     except NotFound:
         return render_message(choose_locale(), "secure_unknown", 404)
     sign_out()
-    locale = choose_locale(account.customer_locale(services.uow(), customer_id))
+    locale = choose_locale(identity.customer_locale(customer_id))
     return render_message(locale, "account_secured", 200)

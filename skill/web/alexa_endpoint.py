@@ -14,6 +14,7 @@ from ..domain.clock import SystemClock
 from ..settings import Settings
 from .alexa_certs import UrlCertFetcher
 from .alexa_verify import AlexaRequestVerifier, RequestVerificationError
+from .app_services import current_services, services_of
 from .json_body import loads
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def build_verifier(settings: Settings) -> AlexaRequestVerifier:
 
 @bp.record_once
 def _install_verifier(state: BlueprintSetupState) -> None:
-    settings: Settings = state.app.config["SERVICES"].settings
+    settings: Settings = services_of(state.app).settings
     if not settings.alexa_verify_requests:
         log.warning("Alexa request verification is OFF (ALEXA_VERIFY_REQUESTS=false): for development only")
     state.app.extensions.setdefault(VERIFIER_EXTENSION, build_verifier(settings))
@@ -80,7 +81,7 @@ def _verify(body: bytes, envelope: Mapping[str, Any]) -> bool:
 
 @bp.post("/alexa")
 def alexa() -> ResponseReturnValue:
-    services = current_app.config["SERVICES"]
+    services = current_services()
     if request.mimetype != "application/json":
         return _problem("Expected an application/json Alexa request envelope.")
     request.max_content_length = MAX_BODY_BYTES  # larger bodies get 413 from get_data()

@@ -5,16 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from ..services.operations.health import check_database
+from .app_services import current_services
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    services = current_app.config["SERVICES"]
     try:
-        report = check_database(services.uow())
+        report = current_services().operations.check_database()
     except Exception as exc:  # any database failure means "not healthy", never a 500 page
         current_app.logger.warning("health check failed: %s", type(exc).__name__)
         return jsonify({"status": "unavailable", "database": "unreachable"}), 503

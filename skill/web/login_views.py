@@ -11,11 +11,10 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, redirect, request, session
 from flask.typing import ResponseReturnValue
 
-from ..bootstrap import Services
 from ..domain.errors import DomainError
-from ..services.identity.account import customer_locale
-from ..services.identity.sign_in import LoginRefused, password_login, start_code_login, verify_code
+from ..services.identity.sign_in import LoginRefused
 from ..services.identity.throttle import TooManyAttempts
+from .app_services import current_services
 from .pages import choose_locale, render_page
 from .sessions import freshly_proven, sign_in, sign_out, signed_in_customer
 
@@ -24,13 +23,6 @@ bp = Blueprint("login", __name__)
 _CHALLENGE = "login_challenge"
 _NEXT = "login_next"
 _CHANNELS = ("email", "sms")
-
-
-def _services() -> Services:
-    from flask import current_app
-
-    services: Services = current_app.config["SERVICES"]
-    return services
 
 
 def safe_next(raw: str | None) -> str:
@@ -45,12 +37,12 @@ def safe_next(raw: str | None) -> str:
 
 def page_locale() -> str:
     customer = signed_in_customer()
-    return choose_locale(customer_locale(_services().uow(), customer) if customer else None)
+    return choose_locale(current_services().identity.customer_locale(customer) if customer else None)
 
 
 def fresh_proof() -> bool:
     """A one-time code was entered in this session within FRESH_PROOF_MINUTES (a password does not count)."""
-    services = _services()
+    services = current_services()
     window = timedelta(minutes=services.settings.auth.fresh_proof_minutes)
     return freshly_proven(services.clock.now(), window)
 
@@ -65,7 +57,7 @@ def _ip() -> str:
 
 
 def _page(template: str, status: int = 200, **context: object) -> ResponseReturnValue:
-    auth = _services().settings.auth
+    auth = current_services().settings.auth
     return render_page(
         template,
         page_locale(),
@@ -90,16 +82,12 @@ def login_form() -> ResponseReturnValue:
 
 @bp.post("/login")
 def send_code() -> ResponseReturnValue:
-    services = _services()
     next_url = safe_next(request.form.get("next"))
     identifier = request.form.get("identifier", "")
     channel = request.form.get("channel", "email")
     locale = page_locale()
     try:
-        started = start_code_login(
-            services.uow(),
-            services.clock,
-            services.settings,
+        started = current_services().identity.start_code_login(
             identifier=identifier,
             channel=channel if channel in _CHANNELS else "email",
             ip=_ip(),
@@ -121,12 +109,9 @@ def code_form() -> ResponseReturnValue:
 
 @bp.post("/login/code")
 def check_code() -> ResponseReturnValue:
-    services = _services()
+    services = current_services()
     try:
-        customer_id = verify_code(
-            services.uow(),
-            services.clock,
-            services.settings,
+        customer_id = services.identity.verify_code(
             challenge_token=session.get(_CHALLENGE),
             code=request.form.get("code", ""),
             ip=_ip(),
@@ -147,14 +132,10 @@ def password_form() -> ResponseReturnValue:
 
 @bp.post("/login/password")
 def check_password() -> ResponseReturnValue:
-    services = _services()
     next_url = safe_next(request.form.get("next"))
     identifier = request.form.get("identifier", "")
     try:
-        customer_id = password_login(
-            services.uow(),
-            services.clock,
-            services.settings,
+        customer_id = current_services().identity.password_login(
             identifier=identifier,
             password=request.form.get("password", ""),
             ip=_ip(),

@@ -20,7 +20,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 
 from ..bootstrap import Services
 from ..domain.tokens import new_token
-from ..services.identity import oauth_clients, oauth_grants
+from ..services.identity import oauth_clients
 from ..services.identity.oauth_grants import CodeView, GrantReplayed, NewTokens, RefreshView, TokenRef
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
@@ -111,9 +111,7 @@ class CodeGrant(AuthorizationCodeGrant):
 
     def save_authorization_code(self, code: str, request: Any) -> None:
         data = request.payload.data
-        oauth_grants.save_authorization_code(
-            self.services.uow(),
-            self.services.clock,
+        self.services.identity.save_authorization_code(
             code=code,
             client_id=request.client.get_client_id(),
             customer_id=int(request.user),
@@ -121,11 +119,10 @@ class CodeGrant(AuthorizationCodeGrant):
             scope=request.scope or "",
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method"),
-            ttl=timedelta(seconds=self.services.settings.auth.code_ttl_seconds),
         )
 
     def query_authorization_code(self, code: str, client: Client) -> IssuedCode | None:
-        view = oauth_grants.find_code(self.services.uow(), self.services.clock, code, client.get_client_id())
+        view = self.services.identity.find_code(code, client.get_client_id())
         return IssuedCode(view) if view is not None else None
 
     def delete_authorization_code(self, authorization_code: IssuedCode) -> None:
@@ -141,7 +138,7 @@ class RefreshGrant(RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token: str) -> PresentedToken | None:
         services: Services = self.server.services
-        view = oauth_grants.find_refresh_token(services.uow(), services.clock, refresh_token)
+        view = services.identity.find_refresh_token(refresh_token)
         return PresentedToken(view.client_id, view.scope, view) if view is not None else None
 
     def authenticate_user(self, credential: PresentedToken) -> int:
@@ -157,13 +154,13 @@ class Revocation(RevocationEndpoint):
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> PresentedToken | None:
         services: Services = self.server.services
-        ref = oauth_grants.find_token(services.uow(), token_string)
+        ref = services.identity.find_token(token_string)
         return PresentedToken(ref.client_id, view=ref) if ref is not None else None
 
     def revoke_token(self, token: PresentedToken, request: Any) -> None:
         services: Services = self.server.services
         ref: TokenRef = token.view
-        oauth_grants.revoke_link(services.uow(), services.clock, ref)
+        services.identity.revoke_link(ref)
 
 
 class BillpayAuthorizationServer(AuthorizationServer):
@@ -201,7 +198,7 @@ class BillpayAuthorizationServer(AuthorizationServer):
         return super().handle_response(status_code, payload, headers)
 
     def query_client(self, client_id: str) -> Client | None:
-        view = oauth_clients.find_client(self.services.uow(), client_id)
+        view = self.services.identity.find_client(client_id)
         return Client(view) if view is not None else None
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
@@ -214,11 +211,11 @@ class BillpayAuthorizationServer(AuthorizationServer):
             refresh_ttl=timedelta(days=auth.refresh_token_ttl_days),
             label=request.client.view.name,
         )
-        uow, clock = self.services.uow(), self.services.clock
+        identity = self.services.identity
         try:
             if request.payload.grant_type == "authorization_code":
-                oauth_grants.exchange_code(uow, clock, request.authorization_code.view, tokens)
+                identity.exchange_code(request.authorization_code.view, tokens)
             else:
-                oauth_grants.rotate_refresh_token(uow, clock, request.refresh_token.view, tokens)
+                identity.rotate_refresh_token(request.refresh_token.view, tokens)
         except GrantReplayed as replay:
             raise InvalidGrantError(replay.message) from None

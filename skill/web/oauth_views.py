@@ -15,8 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, make_response, redire
 from flask.typing import ResponseReturnValue
 
 from ..bootstrap import Services
-from ..services.identity import account
-from .account_views import notices
+from .app_services import current_services
 from .csrf import csrf_exempt
 from .headers import content_security_policy, csp_nonce
 from .login_views import fresh_proof, page_locale
@@ -99,7 +98,7 @@ def _allow_form_target(page: Response, redirect_uri: str) -> None:
     https://www.w3.org/TR/CSP3/#directive-form-action
     """
     parts = urlsplit(redirect_uri)
-    settings = current_app.config["SERVICES"].settings
+    settings = current_services().settings
     policy = content_security_policy(settings).replace("{nonce}", csp_nonce())
     page.headers["Content-Security-Policy"] = policy.replace(
         "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
@@ -123,8 +122,7 @@ def decide() -> ResponseReturnValue:
     allowed = request.form.get("decision") == "allow"
     response = server.create_authorization_response(grant_user=customer if allowed else None, grant=grant)
     if allowed:
-        services: Services = current_app.config["SERVICES"]
-        account.record_change(services.uow(), customer, "device_linked", services.clock, notices(services))
+        current_services().identity.record_change(customer, "device_linked")
     return response
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from markupsafe import Markup, escape
 
 from ..domain.i18n import overlay
@@ -19,6 +19,7 @@ from ..domain.model import MethodKind
 from ..domain.money import format_money
 from ..services.payments.mandates import MethodView
 from ..settings import SUPPORTED_LOCALES
+from .app_services import current_services
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 # Accept-Language tags we match, each mapped to the locale we render: full tags first, then bare languages.
@@ -39,7 +40,7 @@ def choose_locale(customer_locale: str | None = None) -> str:
     match = request.accept_languages.best_match(list(_ACCEPTED))
     if match:
         return _ACCEPTED[match]
-    default: str = current_app.config["SERVICES"].settings.default_locale
+    default: str = current_services().settings.default_locale
     return default
 
 

@@ -8,25 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..bootstrap import Services
 from ..domain.errors import DomainError, NotFound
 from ..payments.gateway import BrowserConfig, GatewayError, ProviderObjectMissing
 from ..services.identity.throttle import TooManyAttempts
-from ..services.links.pay_page import PayPage, bill_status, link_customer, open_pay_page
-from ..services.links.pay_throttle import count_pay_attempt
-from ..services.links.payment_links import resolve_link
-from ..services.payments.link_card_payments import charge_link_card, start_link_card_payment
-from ..services.payments.link_payments import (
-    MAX_ROW_ID,
-    confirm_link_payment_from_provider,
-    link_payment_status,
-    start_link_payment,
-)
+from ..services.links.pay_page import PayPage
+from ..services.payments.link_payments import MAX_ROW_ID
 from ..settings import ConfigError
 from .amounts import parse_amount
+from .app_services import current_services
 from .json_body import JsonBodyError, json_object
 from .pages import PageText, choose_locale, render_message, render_page
 from .sessions import sign_in
@@ -43,14 +35,9 @@ _MESSAGE_FOR_STATE = {
 }
 
 
-def _services() -> Services:
-    services: Services = current_app.config["SERVICES"]
-    return services
-
-
 def _browser_config() -> BrowserConfig | None:
     try:
-        config: BrowserConfig = _services().gateway.browser_config()
+        config: BrowserConfig = current_services().payments.browser_config()
     except ConfigError:
         return None
     return config if config.publishable_key else None
@@ -58,9 +45,8 @@ def _browser_config() -> BrowserConfig | None:
 
 @bp.get("/pay/<token>")
 def pay_page(token: str) -> ResponseReturnValue:
-    services = _services()
     try:
-        page = open_pay_page(services.uow, services.clock, token=token)
+        page = current_services().links.open_pay_page(token)
     except NotFound:
         return render_message(choose_locale(), "link_unknown", 404)
     locale = choose_locale(page.customer_locale)
@@ -72,17 +58,13 @@ def pay_page(token: str) -> ResponseReturnValue:
 
 @bp.get("/pay/<token>/status")
 def pay_status(token: str) -> ResponseReturnValue:
-    services = _services()
+    services = current_services()
     attempt = _row_id(request.args["attempt"]) if "attempt" in request.args else None
     if "attempt" in request.args and attempt is None:
         return _bad_request({})
     try:
-        status = bill_status(services.uow, services.clock, token=token)
-        payment = (
-            link_payment_status(services.uow, services.clock, token=token, attempt_id=attempt)
-            if attempt
-            else None
-        )
+        status = services.links.bill_status(token)
+        payment = services.payments.link_payment_status(token=token, attempt_id=attempt) if attempt else None
     except NotFound:
         return jsonify({"error": "not_found"}), 404
     body: dict[str, Any] = {
@@ -98,7 +80,7 @@ def pay_status(token: str) -> ResponseReturnValue:
 
 @bp.post("/pay/<token>/start")
 def pay_start(token: str) -> ResponseReturnValue:
-    services, form = _services(), _form()
+    services, form = current_services(), _form()
     if form is None:
         return _bad_request({})
     method, save = form.get("method", "card"), form.get("save") is True
@@ -106,28 +88,16 @@ def pay_start(token: str) -> ResponseReturnValue:
         return _bad_request(form)
     try:
         # The link's own currency decides the minor units, never the one the browser sends back.
-        currency = resolve_link(services.uow(), token, services.clock).currency
+        currency = services.links.resolve(token).currency
         amount = parse_amount(form.get("amount"), currency, _locale(form))
         # Counted only for requests that may reach the provider: refused input above changes nothing.
-        count_pay_attempt(services.uow, services.clock, services.settings, token=token, ip=_ip())
+        services.links.count_pay_attempt(token=token, ip=_ip())
         if method == "card":
-            start = start_link_card_payment(
-                services.uow,
-                services.gateway,
-                services.clock,
-                token=token,
-                amount_minor=amount,
-                save_method=save,
+            start = services.payments.start_link_card_payment(
+                token=token, amount_minor=amount, save_method=save
             )
         else:
-            start = start_link_payment(
-                services.uow,
-                services.gateway,
-                services.clock,
-                token=token,
-                amount_minor=amount,
-                save_method=save,
-            )
+            start = services.payments.start_link_payment(token=token, amount_minor=amount, save_method=save)
     except (DomainError, GatewayError, ConfigError) as exc:
         return _refusal(exc, form)
     return jsonify({"attempt_id": start.attempt_id, "client_secret": start.client_secret, "method": method})
@@ -135,21 +105,16 @@ def pay_start(token: str) -> ResponseReturnValue:
 
 @bp.post("/pay/<token>/charge")
 def pay_charge(token: str) -> ResponseReturnValue:
-    services, form = _services(), _form()
+    services, form = current_services(), _form()
     if form is None:
         return _bad_request({})
     attempt_id, setup_intent_id = _row_id(form.get("attempt_id")), form.get("setup_intent_id")
     if attempt_id is None or not isinstance(setup_intent_id, str) or not 0 < len(setup_intent_id) <= 255:
         return _bad_request(form)
     try:
-        count_pay_attempt(services.uow, services.clock, services.settings, token=token, ip=_ip())
-        charge = charge_link_card(
-            services.uow,
-            services.gateway,
-            services.clock,
-            token=token,
-            attempt_id=attempt_id,
-            setup_intent_id=setup_intent_id,
+        services.links.count_pay_attempt(token=token, ip=_ip())
+        charge = services.payments.charge_link_card(
+            token=token, attempt_id=attempt_id, setup_intent_id=setup_intent_id
         )
     except (DomainError, GatewayError, ConfigError) as exc:
         return _refusal(exc, form)
@@ -165,18 +130,16 @@ def pay_charge(token: str) -> ResponseReturnValue:
 
 @bp.get("/pay/<token>/done")
 def pay_done(token: str) -> ResponseReturnValue:
-    services = _services()
+    services = current_services()
     attempt = _row_id(request.args.get("attempt")) or 0  # an unreadable id is an unknown one: 404
     try:
-        payment = confirm_link_payment_from_provider(
-            services.uow, services.gateway, services.clock, token=token, attempt_id=attempt
-        )
-        page: PayPage = open_pay_page(services.uow, services.clock, token=token)
+        payment = services.payments.confirm_link_payment_from_provider(token=token, attempt_id=attempt)
+        page: PayPage = services.links.open_pay_page(token)
     except NotFound:
         return render_message(choose_locale(), "link_unknown", 404)
     except GatewayError:
-        payment = link_payment_status(services.uow, services.clock, token=token, attempt_id=attempt)
-        page = open_pay_page(services.uow, services.clock, token=token)
+        payment = services.payments.link_payment_status(token=token, attempt_id=attempt)
+        page = services.links.open_pay_page(token)
     locale = choose_locale(page.customer_locale)
     return render_page("done.html", locale, page=page, payment=payment, token=token)
 
@@ -184,9 +147,8 @@ def pay_done(token: str) -> ResponseReturnValue:
 @bp.post("/pay/<token>/wallet")
 def pay_open_wallet(token: str) -> ResponseReturnValue:
     """The customer holding a valid link may manage their stored methods (see wallet.py)."""
-    services = _services()
     try:
-        customer_id = link_customer(services.uow, services.clock, token=token)
+        customer_id = current_services().links.link_customer(token)
     except NotFound:
         return render_message(choose_locale(), "wallet_signin", 401)
     sign_in(customer_id, wallet_only=True)
@@ -228,7 +190,7 @@ def _bad_request(form: dict[str, Any]) -> ResponseReturnValue:
 def _refusal(exc: Exception, form: dict[str, Any]) -> ResponseReturnValue:
     text = PageText(_locale(form))
     if isinstance(exc, TooManyAttempts):
-        minutes = _services().settings.auth.pay_window_minutes
+        minutes = current_services().settings.auth.pay_window_minutes
         body = {"error": exc.code, "message": str(text("pay.too_many", minutes=minutes))}
         return jsonify(body), 429, {"Retry-After": str(minutes * 60)}
     if isinstance(exc, ConfigError):

@@ -9,22 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..bootstrap import Services
 from ..domain.errors import DomainError, NotFound
 from ..domain.model import MethodKind
 from ..payments.gateway import BrowserConfig, GatewayError
-from ..services.links.pay_page import wallet_view
-from ..services.links.wallet_links import wallet_link_customer
-from ..services.payments.wallet import (
-    complete_wallet_setup,
-    remove_method,
-    set_default_method,
-    start_wallet_setup,
-)
 from ..settings import ConfigError
+from .app_services import current_services
 from .json_body import JsonBodyError, json_object
 from .pages import PageText, choose_locale, render_message, render_page
 from .sessions import sign_in, sign_out, signed_in_customer
@@ -32,17 +24,12 @@ from .sessions import sign_in, sign_out, signed_in_customer
 bp = Blueprint("wallet", __name__)
 
 
-def _services() -> Services:
-    services: Services = current_app.config["SERVICES"]
-    return services
-
-
 @bp.get("/wallet")
 def wallet_page() -> ResponseReturnValue:
-    services = _services()
+    services = current_services()
     if "t" in request.args:
         try:
-            linked = wallet_link_customer(services.settings.secret_key, request.args["t"])
+            linked = services.links.wallet_link_customer(request.args["t"])
         except NotFound:
             return render_message(choose_locale(), "wallet_signin", 401)
         sign_in(linked, wallet_only=True)
@@ -51,7 +38,7 @@ def wallet_page() -> ResponseReturnValue:
     if customer_id is None:
         return render_message(choose_locale(), "wallet_signin", 401)
     try:
-        view = wallet_view(services.uow, customer_id=customer_id)
+        view = services.links.wallet_view(customer_id)
     except NotFound:  # the customer was deleted since signing in
         sign_out()
         return render_message(choose_locale(), "wallet_signin", 401)
@@ -61,7 +48,7 @@ def wallet_page() -> ResponseReturnValue:
 
 @bp.post("/wallet/setup")
 def wallet_setup() -> ResponseReturnValue:
-    services, customer_id = _services(), signed_in_customer(for_wallet=True)
+    services, customer_id = current_services(), signed_in_customer(for_wallet=True)
     if customer_id is None:
         return jsonify({"error": "signed_out"}), 401
     form = _form()
@@ -69,9 +56,7 @@ def wallet_setup() -> ResponseReturnValue:
         return _bad_request()
     try:
         kind = MethodKind(str(form.get("kind", "card")))
-        setup = start_wallet_setup(
-            services.uow, services.gateway, services.clock, customer_id=customer_id, kind=kind
-        )
+        setup = services.payments.start_wallet_setup(customer_id=customer_id, kind=kind)
     except (ValueError, DomainError, GatewayError, ConfigError):
         return jsonify({"error": "unavailable", "message": _text("pay.unavailable")}), 503
     return jsonify({"setup_intent_id": setup.setup_intent_id, "client_secret": setup.client_secret})
@@ -79,7 +64,7 @@ def wallet_setup() -> ResponseReturnValue:
 
 @bp.post("/wallet/complete")
 def wallet_complete() -> ResponseReturnValue:
-    services, customer_id = _services(), signed_in_customer(for_wallet=True)
+    services, customer_id = current_services(), signed_in_customer(for_wallet=True)
     if customer_id is None:
         return jsonify({"error": "signed_out"}), 401
     form = _form()
@@ -87,12 +72,8 @@ def wallet_complete() -> ResponseReturnValue:
     if form is None or not isinstance(setup_intent_id, str) or not 0 < len(setup_intent_id) <= 255:
         return _bad_request()
     try:
-        method = complete_wallet_setup(
-            services.uow,
-            services.gateway,
-            services.clock,
-            customer_id=customer_id,
-            setup_intent_id=setup_intent_id,
+        method = services.payments.complete_wallet_setup(
+            customer_id=customer_id, setup_intent_id=setup_intent_id
         )
     except (DomainError, GatewayError):
         return jsonify({"error": "not_saved", "message": _text("pay.unavailable")}), 400
@@ -104,13 +85,11 @@ def wallet_complete() -> ResponseReturnValue:
 
 @bp.post("/wallet/<int:method_id>/remove")
 def wallet_remove(method_id: int) -> ResponseReturnValue:
-    services, customer_id = _services(), signed_in_customer(for_wallet=True)
+    services, customer_id = current_services(), signed_in_customer(for_wallet=True)
     if customer_id is None:
         return render_message(choose_locale(), "wallet_signin", 401)
     try:
-        remove_method(
-            services.uow, services.gateway, services.clock, customer_id=customer_id, method_id=method_id
-        )
+        services.payments.remove_method(customer_id=customer_id, method_id=method_id)
     except NotFound:
         return render_message(choose_locale(), "not_found", 404)
     except GatewayError:
@@ -122,11 +101,11 @@ def wallet_remove(method_id: int) -> ResponseReturnValue:
 
 @bp.post("/wallet/<int:method_id>/default")
 def wallet_default(method_id: int) -> ResponseReturnValue:
-    services, customer_id = _services(), signed_in_customer(for_wallet=True)
+    services, customer_id = current_services(), signed_in_customer(for_wallet=True)
     if customer_id is None:
         return render_message(choose_locale(), "wallet_signin", 401)
     try:
-        set_default_method(services.uow, services.clock, customer_id=customer_id, method_id=method_id)
+        services.payments.set_default_method(customer_id=customer_id, method_id=method_id)
     except NotFound:
         return render_message(choose_locale(), "not_found", 404)
     flash(_text("wallet.default_set", label=request.form.get("label", "")), "ok")
@@ -153,7 +132,7 @@ def _bad_request() -> ResponseReturnValue:
 
 def _browser() -> BrowserConfig | None:
     try:
-        config: BrowserConfig = _services().gateway.browser_config()
+        config: BrowserConfig = current_services().payments.browser_config()
     except ConfigError:
         return None
     return config if config.publishable_key else None

@@ -8,10 +8,10 @@ from werkzeug.exceptions import HTTPException
 from ...domain.errors import DomainError
 from ...services.biller_api import keys as api_keys
 from ...services.biller_api.keys import RateLimited
+from ..app_services import current_services
 from . import invoices, openapi, payments, problems, webhooks  # the views register their routes on bp
 from .blueprint import bp
 from .problems import Problem, from_domain, from_http
-from .runtime import services
 from .spec import OPERATIONS
 
 __all__ = ["bp", "invoices", "openapi", "payments", "webhooks"]
@@ -25,9 +25,7 @@ def _authenticate() -> None:
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise api_keys.Unauthenticated("send the API key as `Authorization: Bearer bp_live_...`")
-    svc = services()
-    limit = svc.settings.api_rate_limit_per_minute
-    g.api_caller = api_keys.authenticate(svc.uow(), key.strip(), svc.clock, limit_per_minute=limit)
+    g.api_caller = current_services().biller_api.authenticate(key.strip())
 
 
 @bp.after_request

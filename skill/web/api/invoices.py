@@ -10,11 +10,12 @@ from ...domain.model import BillType, InvoiceStatus
 from ...services.biller_api import invoices as api
 from ...services.billing.ledger import InvalidBatch
 from ...services.identity.directory import CustomerData
+from ..app_services import current_services
 from . import schemas as s
 from .blueprint import bp
 from .problems import Problem, from_domain
 from .render import only, plain
-from .runtime import Reply, caller, operation, services
+from .runtime import Reply, caller, operation
 from .spec import Operation
 from .validation import validator
 
@@ -38,8 +39,7 @@ def upsert_customer(account_number: str, body: dict[str, Any]) -> Reply:
     if not _is_reference(account_number):
         raise Problem(404, "not_found", "Not found", "account numbers are letters, digits, '.', '_' and '-'")
     data = CustomerData(body["name"], body.get("email"), body.get("mobile"), body.get("locale", "en-US"))
-    svc = services()
-    customer = api.upsert_biller_customer(svc.uow(), caller().biller_id, account_number, data, svc.clock)
+    customer = current_services().biller_api.upsert_customer(caller().biller_id, account_number, data)
     reply = only(customer, "id", "account_number", "name", "email", "mobile", "locale")
     return reply, 201 if customer.created else 200
 
@@ -58,9 +58,9 @@ def upsert_customer(account_number: str, body: dict[str, Any]) -> Reply:
     ),
 )
 def create_invoice(body: dict[str, Any]) -> Reply:
-    svc, biller_id = services(), caller().biller_id
-    [invoice_id] = api.create_biller_invoices(svc.uow(), biller_id, [_draft(body)], svc.clock)
-    return plain(api.get_biller_invoice(svc.uow(), biller_id, invoice_id, svc.clock)), 201
+    biller_api, biller_id = current_services().biller_api, caller().biller_id
+    [invoice_id] = biller_api.create_invoices(biller_id, [_draft(body)])
+    return plain(biller_api.get_invoice(biller_id, invoice_id)), 201
 
 
 @operation(
@@ -77,10 +77,9 @@ def create_invoice(body: dict[str, Any]) -> Reply:
     ),
 )
 def create_invoice_batch(body: dict[str, Any]) -> Reply:
-    svc = services()
     drafts = [_draft(item) for item in body["invoices"]]
     try:
-        ids = api.create_biller_invoices(svc.uow(), caller().biller_id, drafts, svc.clock)
+        ids = current_services().biller_api.create_invoices(caller().biller_id, drafts)
     except InvalidBatch as exc:
         raise from_domain(exc, "/invoices") from None
     results = [
@@ -109,10 +108,9 @@ def list_invoices(query: dict[str, Any]) -> Reply:
         due_from=date.fromisoformat(query["due_from"]) if "due_from" in query else None,
         due_to=date.fromisoformat(query["due_to"]) if "due_to" in query else None,
     )
-    svc = services()
     after_id = _decode_cursor(query.get("cursor"))
-    page = api.list_biller_invoices(
-        svc.uow(), caller().biller_id, where, svc.clock, after_id=after_id, limit=query.get("limit", 50)
+    page = current_services().biller_api.list_invoices(
+        caller().biller_id, where, after_id=after_id, limit=query.get("limit", 50)
     )
     cursor = None if page.next_after_id is None else _encode_cursor(page.next_after_id)
     return {"data": plain(page.invoices), "next_cursor": cursor}, 200
@@ -131,8 +129,7 @@ def list_invoices(query: dict[str, Any]) -> Reply:
     ),
 )
 def get_invoice(invoice_id: int) -> Reply:
-    svc = services()
-    return plain(api.get_biller_invoice(svc.uow(), caller().biller_id, invoice_id, svc.clock)), 200
+    return plain(current_services().biller_api.get_invoice(caller().biller_id, invoice_id)), 200
 
 
 @operation(
@@ -150,9 +147,8 @@ def get_invoice(invoice_id: int) -> Reply:
     ),
 )
 def void_invoice(invoice_id: int, body: dict[str, Any]) -> Reply:
-    svc = services()
-    invoice = api.void_biller_invoice(
-        svc.uow(), caller().biller_id, invoice_id, svc.clock, reason=body.get("reason", "")
+    invoice = current_services().biller_api.void_invoice(
+        caller().biller_id, invoice_id, reason=body.get("reason", "")
     )
     return plain(invoice), 200
 
@@ -170,8 +166,7 @@ def void_invoice(invoice_id: int, body: dict[str, Any]) -> Reply:
     ),
 )
 def invoice_timeline(invoice_id: int) -> Reply:
-    svc = services()
-    entries = api.biller_invoice_timeline(svc.uow(), caller().biller_id, invoice_id)
+    entries = current_services().biller_api.invoice_timeline(caller().biller_id, invoice_id)
     return {"invoice_id": invoice_id, "events": plain(entries)}, 200
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import request
 
 from ...domain.model import Channel
-from ...services.biller_api import payments as api
+from ..app_services import current_services
 from . import schemas as s
 from .blueprint import bp
 from .render import plain
-from .runtime import Reply, caller, operation, services
+from .runtime import Reply, caller, operation
 from .spec import Operation
 
 INVOICE_ID = {"invoice_id": s.ID}
@@ -33,16 +32,11 @@ INVOICE_ID = {"invoice_id": s.ID}
     ),
 )
 def create_payment_request(invoice_id: int, body: dict[str, Any]) -> Reply:
-    svc = services()
-    sent = api.request_payment(
-        svc.uow(),
-        svc.clock,
+    sent = current_services().biller_api.request_payment(
         biller_id=caller().biller_id,
         invoice_id=invoice_id,
         channel=Channel(body["channel"]),
         amount_minor=body.get("amount_minor"),
-        base_url=svc.settings.public_base_url,
-        ttl=timedelta(hours=svc.settings.link_ttl_hours),
     )
     reply = {
         "id": sent.link_id,
@@ -68,10 +62,8 @@ def create_payment_request(invoice_id: int, body: dict[str, Any]) -> Reply:
     ),
 )
 def get_payment_request(payment_request_id: int) -> Reply:
-    svc = services()
-    return plain(
-        api.payment_request_status(svc.uow(), caller().biller_id, payment_request_id, svc.clock)
-    ), 200
+    biller_api = current_services().biller_api
+    return plain(biller_api.payment_request_status(caller().biller_id, payment_request_id)), 200
 
 
 @operation(
@@ -87,7 +79,7 @@ def get_payment_request(payment_request_id: int) -> Reply:
     ),
 )
 def get_invoice_payments(invoice_id: int) -> Reply:
-    return plain(api.invoice_payments(services().uow(), caller().biller_id, invoice_id)), 200
+    return plain(current_services().biller_api.invoice_payments(caller().biller_id, invoice_id)), 200
 
 
 @operation(
@@ -105,10 +97,7 @@ def get_invoice_payments(invoice_id: int) -> Reply:
     ),
 )
 def record_payment(invoice_id: int, body: dict[str, Any]) -> Reply:
-    svc = services()
-    result = api.record_biller_payment(
-        svc.uow(),
-        svc.clock,
+    result = current_services().biller_api.record_payment(
         biller_id=caller().biller_id,
         invoice_id=invoice_id,
         amount_minor=body["amount_minor"],

@@ -7,21 +7,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 
-from ...bootstrap import Services
 from ...services.biller_api import idempotency as api_idempotency
 from ...services.biller_api.keys import ApiCaller
+from ..app_services import current_services
 from .problems import Problem
 from .spec import OPERATIONS, Operation, flask_rule
 from .validation import parse_json, parse_query, validate
 
 Reply = tuple[Any, int]  # (JSON payload or None, status)
-
-
-def services() -> Services:
-    built: Services = current_app.config["SERVICES"]
-    return built
 
 
 def caller() -> ApiCaller:
@@ -83,9 +78,9 @@ def _refuse_oversized_batches(schema: dict[str, Any], body: Any) -> None:
 
 
 def _idempotent(key: str, raw: bytes, call: Callable[[], Reply]) -> Response:
-    svc, biller_id = services(), caller().biller_id
+    api, biller_id = current_services().biller_api, caller().biller_id
     fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + raw).hexdigest()
-    stored = api_idempotency.begin(svc.uow(), biller_id, key, fingerprint, svc.clock)
+    stored = api.begin_idempotent(biller_id, key, fingerprint)
     if stored is not None:
         response = Response(stored.body, status=stored.status_code, mimetype="application/json")
         response.headers["Idempotent-Replayed"] = "true"
@@ -93,13 +88,13 @@ def _idempotent(key: str, raw: bytes, call: Callable[[], Reply]) -> Response:
     try:
         payload, status = call()
     except BaseException:
-        api_idempotency.release(svc.uow(), biller_id, key)
+        api.release_idempotent(biller_id, key)
         raise
     text = _dumps(payload)
     if 200 <= status < 300:
-        api_idempotency.finish(svc.uow(), biller_id, key, api_idempotency.StoredResponse(status, text))
+        api.finish_idempotent(biller_id, key, api_idempotency.StoredResponse(status, text))
     else:
-        api_idempotency.release(svc.uow(), biller_id, key)
+        api.release_idempotent(biller_id, key)
     return Response(text, status=status, mimetype="application/json")
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...services.biller_api import webhooks as api
+from ..app_services import current_services
 from . import schemas as s
 from .blueprint import bp
 from .render import plain
-from .runtime import Reply, caller, operation, services
+from .runtime import Reply, caller, operation
 from .spec import Operation
 
 
@@ -26,15 +26,7 @@ from .spec import Operation
     ),
 )
 def create_webhook(body: dict[str, Any]) -> Reply:
-    svc = services()
-    endpoint = api.register_webhook(
-        svc.uow(),
-        caller().biller_id,
-        body["url"],
-        body["events"],
-        svc.clock,
-        allow_insecure=svc.settings.webhooks_allow_insecure,
-    )
+    endpoint = current_services().biller_api.register_webhook(caller().biller_id, body["url"], body["events"])
     return plain(endpoint), 201
 
 
@@ -50,7 +42,7 @@ def create_webhook(body: dict[str, Any]) -> Reply:
     ),
 )
 def list_webhooks() -> Reply:
-    endpoints = api.list_webhooks(services().uow(), caller().biller_id)
+    endpoints = current_services().biller_api.list_webhooks(caller().biller_id)
     return {"data": [{k: v for k, v in plain(e).items() if k != "secret"} for e in endpoints]}, 200
 
 
@@ -67,6 +59,5 @@ def list_webhooks() -> Reply:
     ),
 )
 def delete_webhook(webhook_id: int) -> Reply:
-    svc = services()
-    api.remove_webhook(svc.uow(), caller().biller_id, webhook_id, svc.clock)
+    current_services().biller_api.remove_webhook(caller().biller_id, webhook_id)
     return None, 204
