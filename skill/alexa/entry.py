@@ -28,7 +28,12 @@ def build_skill(services: Services) -> CustomSkill:
     return builder.create()
 
 
-_skills: dict[int, CustomSkill] = {}
+def skill_for(services: Services) -> CustomSkill:
+    """The skill built for these services, once: it is kept on them, so it lives and dies with them."""
+    skill: CustomSkill | None = services.alexa_skill
+    if skill is None:
+        skill = services.alexa_skill = build_skill(services)
+    return skill
 
 
 def dispatch(services: Services, event: dict[str, Any]) -> dict[str, Any]:
@@ -43,9 +48,7 @@ def dispatch(services: Services, event: dict[str, Any]) -> dict[str, Any]:
 
     check_shape(event, skill_id=services.settings.alexa_skill_id)
 
-    skill = _skills.get(id(services))
-    if skill is None:
-        skill = _skills[id(services)] = build_skill(services)
+    skill = skill_for(services)
     serializer = DefaultSerializer()
     try:
         envelope = serializer.deserialize(payload=_json(event), obj_type=RequestEnvelope)
