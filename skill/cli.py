@@ -35,19 +35,19 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_seed(args: argparse.Namespace) -> int:
-    from .demo.seed import seed_demo
+    from .demo.seed import seed_services
 
     services = _services(args)
-    summary = seed_demo(services.uow, services.clock)
+    summary = seed_services(services)
     print("Seeded billers: " + ", ".join(summary.billers))
     print("Seeded invoices:")
     for line in summary.invoices:
         print("  " + line)
     print("Stored payment method: Visa ending 4242 (default)")
     if services.settings.stripe_api_key:  # provision the demo card at the configured provider for real
-        from .demo.payments import provision_demo_card
+        from .demo.payments import provision_services_card
 
-        provision_demo_card(services.uow, services.gateway, services.clock)
+        provision_services_card(services)
     print(f"Demo customer email: {summary.email}")
     return 0
 
@@ -59,12 +59,10 @@ def cmd_demo_run(args: argparse.Namespace) -> int:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from .services.payments.reconcile import reconcile_payments
-
     services = _services(args)
     older_than = timedelta(minutes=args.older_than_minutes)
     try:
-        report = reconcile_payments(services.uow, services.gateway, services.clock, older_than=older_than)
+        report = services.payments.reconcile(older_than=older_than)
     finally:
         services.dispose()
     print(reconcile_summary(report))
@@ -101,11 +99,9 @@ def cmd_skill_package(args: argparse.Namespace) -> int:
 
 
 def cmd_apikey_create(args: argparse.Namespace) -> int:
-    from .services.biller_api.keys import issue_api_key
-
     services = _services(args)
     try:
-        issued = issue_api_key(services.uow(), args.biller, services.clock, label=args.label)
+        issued = services.biller_api.issue_api_key(args.biller, label=args.label)
     finally:
         services.dispose()
     print(issued.key)
@@ -117,11 +113,9 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
 
 
 def cmd_oauth_client_create(args: argparse.Namespace) -> int:
-    from .services.identity.oauth_clients import create_client
-
     services = _services(args)
     try:
-        created = create_client(services.uow(), services.clock, vendor_id=args.vendor_id, name=args.name)
+        created = services.identity.create_client(vendor_id=args.vendor_id, name=args.name)
     finally:
         services.dispose()
     base = services.settings.public_base_url
@@ -140,11 +134,9 @@ def cmd_oauth_client_create(args: argparse.Namespace) -> int:
 
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
-    from .services.identity.link_tokens import issue_token
-
     services = _services(args)
     ttl = timedelta(days=services.settings.token_ttl_days)
-    print(issue_token(services.uow(), args.customer, services.clock, ttl=ttl, label="billpay token issue"))
+    print(services.identity.issue_token(args.customer, ttl=ttl, label="billpay token issue"))
     return 0
 
 
@@ -165,12 +157,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_purge(args: argparse.Namespace) -> int:
-    from .notifications.retention import purge_expired
+    from .worker import purge_outbox
 
     services = _services(args)
     days = args.older_than_days or services.settings.notify.retention_days
     try:
-        purged = purge_expired(services.uow, now=services.clock.now(), retention=timedelta(days=days))
+        purged = purge_outbox(services, retention=timedelta(days=days))
     finally:
         services.dispose()
     print(f"outbox purge: {purged} sent or dead messages older than {days} days redacted")

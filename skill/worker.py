@@ -11,6 +11,7 @@ import signal
 import threading
 from collections import Counter
 from collections.abc import Mapping
+from datetime import timedelta
 from types import FrameType
 from typing import Any
 
@@ -19,7 +20,6 @@ from .notifications.channels import build_senders, describe
 from .notifications.senders import Sender
 from .notifications.webhook import WebhookSender
 from .notifications.worker import OutboxWorker
-from .services.biller_api.webhooks import signing_secret
 
 log = logging.getLogger("skill.notifications.worker")
 
@@ -66,10 +66,17 @@ def run_workers(
     return totals
 
 
+def purge_outbox(services: Services, *, retention: timedelta) -> int:
+    """Redact sent and dead messages older than `retention` (billpay outbox purge), on the services' clock."""
+    from .notifications.retention import purge_expired
+
+    return purge_expired(services.uow, now=services.clock.now(), retention=retention)
+
+
 def webhook_sender(services: Services) -> WebhookSender:
     """The `webhook` channel, reading each endpoint's signing secret in its own unit of work."""
     return WebhookSender(
-        lambda endpoint_id: signing_secret(services.uow(), endpoint_id),
+        services.biller_api.signing_secret,
         services.clock,
         allow_private=services.settings.webhooks_allow_insecure,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..domain.clock import Clock
 from ..domain.errors import NotFound
@@ -10,11 +11,19 @@ from ..payments.gateway import PaymentGateway
 from ..storage.uow import UnitOfWork
 from .seed import DEMO_EMAIL
 
+if TYPE_CHECKING:
+    from ..bootstrap import Services
+
 PLACEHOLDER_CUSTOMER = "cus_demo_unprovisioned"
 PLACEHOLDER_CARD = "pm_demo_visa_4242"
 # Stripe's test token for a Visa 4242 (localstripe knows it too): no card number ever passes through us.
 # https://docs.stripe.com/testing#cards
 TEST_VISA_METHOD = "pm_card_visa"
+
+
+def provision_services_card(services: Services, *, force: bool = False) -> str | None:
+    """provision_demo_card with the process's own unit of work, gateway (built here) and clock."""
+    return provision_demo_card(services.uow, services.gateway, services.clock, force=force)
 
 
 def provision_demo_card(

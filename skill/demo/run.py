@@ -56,7 +56,7 @@ def run_demo(host: str, port: int, *, serve: Callable[[str, int], None] | None =
 
 def _prepare_database(settings: Settings) -> None:
     from ..storage.migrate import upgrade
-    from .seed import DEMO_EMAIL, seed_demo
+    from .seed import DEMO_EMAIL, seed_services
 
     services = bootstrap(settings)
     try:
@@ -64,15 +64,15 @@ def _prepare_database(settings: Settings) -> None:
         with services.uow() as uow:
             seeded = uow.customers.by_email(DEMO_EMAIL) is not None
         if not seeded:
-            seed_demo(services.uow, services.clock)
+            seed_services(services)
     finally:
         services.dispose()
 
 
 def _provision(services: Services, *, fresh_provider: bool) -> None:
-    from .payments import provision_demo_card
+    from .payments import provision_services_card
 
-    label = provision_demo_card(services.uow, services.gateway, services.clock, force=fresh_provider)
+    label = provision_services_card(services, force=fresh_provider)
     if label:
         print(f"demo card provisioned at the provider: {label}", flush=True)
 
@@ -96,11 +96,8 @@ def _demo_secret_key(var_dir: Path) -> str:
 def _print_demo_access(services: Services) -> None:
     from datetime import timedelta
 
-    from ..services.identity.link_tokens import issue_token
     from .seed import DEMO_EMAIL
 
-    token = issue_token(
-        services.uow(), DEMO_EMAIL, services.clock, ttl=timedelta(days=7), label="billpay demo"
-    )
+    token = services.identity.issue_token(DEMO_EMAIL, ttl=timedelta(days=7), label="billpay demo")
     print(f"demo customer: {DEMO_EMAIL}", flush=True)
     print(f"account-linking token for the demo customer (7 days): {token}", flush=True)

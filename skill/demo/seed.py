@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from ..domain.clock import Clock
 from ..domain.errors import InvalidInput
@@ -13,6 +14,9 @@ from ..services.billing import ledger
 from ..services.identity import directory
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from ..bootstrap import Services
 
 DEMO_EMAIL = "alex@example.com"
 
@@ -23,6 +27,11 @@ class DemoSummary:
     email: str
     billers: tuple[str, ...]
     invoices: tuple[str, ...]
+
+
+def seed_services(services: Services) -> DemoSummary:
+    """Seed through the process's own unit of work and clock (the CLI and the demo runner)."""
+    return seed_demo(services.uow, services.clock)
 
 
 def seed_demo(uow: Callable[[], UnitOfWork], clock: Clock) -> DemoSummary:
