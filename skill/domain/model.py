@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from .errors import IllegalTransition, InvalidAmount, PartialPaymentNotAllowed
@@ -167,6 +167,33 @@ def check_payable_amount(
                 "amount is below the biller's minimum partial payment", minimum=partial_min_minor
             )
     return requested_minor
+
+
+@dataclass(frozen=True)
+class PaymentTerms:
+    """What may be paid on a bill now: its state and balance, and its biller's rule for partial payments."""
+
+    status: InvoiceStatus
+    amount_due_minor: int
+    amount_paid_minor: int
+    currency: str
+    partial_allowed: bool
+    partial_min_minor: int
+
+    def check(self, requested_minor: int) -> int:
+        """`requested_minor` if it may be paid now; raises as `check_payable_amount` does."""
+        return check_payable_amount(
+            status=self.status,
+            amount_due_minor=self.amount_due_minor,
+            amount_paid_minor=self.amount_paid_minor,
+            requested_minor=requested_minor,
+            partial_allowed=self.partial_allowed,
+            partial_min_minor=self.partial_min_minor,
+        )
+
+    def reserving(self, in_flight_minor: int) -> PaymentTerms:
+        """The terms as if payments still in flight had landed: what they may bring in counts as paid."""
+        return replace(self, amount_paid_minor=self.amount_paid_minor + in_flight_minor)
 
 
 def reverse(

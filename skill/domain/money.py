@@ -256,15 +256,34 @@ class Money:
             raise InvalidAmount(f"{amount!r} is not a finite amount")
         # Integer arithmetic on the digits: Decimal.scaleb would round to the context's 28 digits.
         sign, digits, power = value.as_tuple()
-        shift = int(power) + exp
-        coefficient = int("".join(map(str, digits)))
-        if shift < 0:
-            coefficient, rest = divmod(coefficient, 10**-shift)
+        coefficient = int("".join(map(str, digits))) * 10 ** max(0, int(power))
+        places = max(0, -int(power))  # digits after the decimal point
+        whole, fraction = divmod(coefficient, 10**places)
+        if places > exp:
+            fraction, rest = divmod(fraction, 10 ** (places - exp))
             if rest:
                 raise InvalidAmount(f"{amount} has more decimals than {currency} allows")
-        else:
-            coefficient *= 10**shift
-        return cls(-coefficient if sign else coefficient, currency)
+            places = exp
+        money = cls.from_parts(whole, fraction * 10 ** (exp - places), currency)
+        return cls(-money.amount_minor, money.currency) if sign else money
+
+    @classmethod
+    def from_parts(cls, whole: int, cents: int, currency: str) -> Money:
+        """Whole units and the minor units after them: (12, 50, "EUR") is 12.50 EUR, (1, 250, "KWD") 1.250 KWD.
+
+        How a spoken amount arrives (a number for each part), and how a typed one is read (from_decimal).
+        Refuses a part that is negative or not an int, and cents the currency has no room for (150 in EUR,
+        any in JPY).
+        """
+        exp = exponent(currency)
+        for part in (whole, cents):
+            if isinstance(part, bool) or not isinstance(part, int) or part < 0:
+                raise InvalidAmount(
+                    f"the parts of an amount must be whole numbers of at least 0, got {part!r}"
+                )
+        if cents >= 10**exp:
+            raise InvalidAmount(f"{currency} has {exp} minor digits, {cents} does not fit", cents=cents)
+        return cls(whole * 10**exp + cents, currency)
 
     def to_decimal(self) -> Decimal:
         return _major_units(self.amount_minor, self.currency)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ...domain.model import BillType, InvoiceStatus, is_overdue
+from ...domain.model import BillType, InvoiceStatus, PaymentTerms, is_overdue
 from ...storage import models as m
 
 
@@ -30,6 +30,7 @@ class BillView:
     partial_allowed: bool
     partial_min_minor: int
     pin_threshold_minor: int
+    terms: PaymentTerms  # what may be paid on it now: terms.check(requested_minor)
     line_items: tuple[dict[str, Any], ...] = ()
 
     @property
@@ -58,8 +59,21 @@ class BillView:
             partial_allowed=biller.partial_allowed,
             partial_min_minor=biller.partial_min_minor,
             pin_threshold_minor=biller.pin_threshold_minor,
+            terms=payment_terms(invoice),
             line_items=tuple(invoice.line_items or ()),
         )
+
+
+def payment_terms(invoice: m.Invoice) -> PaymentTerms:
+    """The terms of an invoice, read off it and its biller here only (the bill view and every payment use it)."""
+    return PaymentTerms(
+        status=InvoiceStatus(invoice.status),
+        amount_due_minor=invoice.amount_due_minor,
+        amount_paid_minor=invoice.amount_paid_minor,
+        currency=invoice.currency,
+        partial_allowed=invoice.biller.partial_allowed,
+        partial_min_minor=invoice.biller.partial_min_minor,
+    )
 
 
 @dataclass(frozen=True)

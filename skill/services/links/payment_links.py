@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 
 from ...domain.clock import Clock
 from ...domain.errors import DomainError, NotFound
-from ...domain.model import PAYABLE, Channel, EventKind, InvoiceStatus, check_payable_amount
+from ...domain.model import PAYABLE, Channel, EventKind, InvoiceStatus
 from ...domain.tokens import hash_token, new_token
 from ...storage import models as m
 from ...storage.outbox import enqueue
 from ...storage.uow import UnitOfWork
 from ..biller_api.events import emit_link_opened
+from ..billing.results import payment_terms
 from ..identity.records import Contact, record_contacts
 
 
@@ -63,14 +64,7 @@ def send_payment_link(
             raise NotFound("unknown invoice", invoice_id=invoice_id)
         remaining = invoice.amount_due_minor - invoice.amount_paid_minor
         amount = remaining if amount_minor is None else amount_minor
-        check_payable_amount(
-            status=invoice.status,
-            amount_due_minor=invoice.amount_due_minor,
-            amount_paid_minor=invoice.amount_paid_minor,
-            requested_minor=amount,
-            partial_allowed=invoice.biller.partial_allowed,
-            partial_min_minor=invoice.biller.partial_min_minor,
-        )
+        payment_terms(invoice).check(amount)
         contacts = record_contacts(
             invoice.account, customer, asked_by_person=requested_via is not Channel.API
         )

@@ -25,12 +25,12 @@ from ...domain.model import (
     MandateStatus,
     MethodKind,
     PaymentStatus,
-    check_payable_amount,
 )
 from ...domain.money import require_minor_units
 from ...payments.gateway import ChargeResult, GatewayError, PaymentGateway
 from ...storage import models as m
 from ...storage.uow import UnitOfWork
+from ..billing.results import payment_terms
 from .settlement import provider_key, provider_metadata, record_charge
 
 log = logging.getLogger(__name__)
@@ -212,14 +212,7 @@ def check_amount_available(uow: UnitOfWork, invoice: m.Invoice, amount_minor: in
     )
     if reserved and amount_minor > invoice.amount_due_minor - invoice.amount_paid_minor - reserved:
         raise PaymentInProgress("another payment for this bill is in progress", reserved_minor=reserved)
-    check_payable_amount(
-        status=invoice.status,
-        amount_due_minor=invoice.amount_due_minor,
-        amount_paid_minor=invoice.amount_paid_minor + reserved,
-        requested_minor=amount_minor,
-        partial_allowed=invoice.biller.partial_allowed,
-        partial_min_minor=invoice.biller.partial_min_minor,
-    )
+    payment_terms(invoice).reserving(reserved).check(amount_minor)
 
 
 def _record_charge(
