@@ -5,6 +5,7 @@ Everything here is small and bounded: the attributes travel in every response (2
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import json
@@ -25,11 +26,26 @@ class Listing:
     offset: int = 0
 
 
+class Question(enum.StrEnum):
+    """What the skill can ask and wait for an answer to. The flow that asks one registers its yes and no.
+
+    The values are what the session attributes carry (a StrEnum, so sessions saved before it still open).
+    """
+
+    HEAR_OR_PAY = "hear_or_pay"  # launch: shall I read the bills?
+    MORE = "more"  # a listing goes on: hear the next three?
+    PAY_FOCUS = "pay_focus"  # one bill was read: pay it?
+    WHICH_BILL = "which_bill"  # several bills match: which one? (answered by naming one, not by yes)
+    CONFIRM_PAYMENT = "confirm_payment"  # the read-back of amount, biller and method before a charge
+    PIN = "pin"  # the voice PIN before a charge (answered by the PIN, or no)
+    OFFER_LINK = "offer_link"  # a stored method cannot be used: text a payment link instead?
+
+
 @dataclass
 class Pending:
     """The one question the skill just asked. A "yes" answers only this."""
 
-    question: str  # hear_or_pay | confirm_payment | pin | offer_link | which_bill
+    question: Question
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -68,10 +84,15 @@ class Seal:
         mac = raw.get("mac")
         if not isinstance(mac, str) or not hmac.compare_digest(mac, self.mac(unsigned)):
             return None
-        return Pending(**unsigned)
+        try:
+            question = Question(unsigned["question"])
+        except ValueError:  # signed by a version that asked something this one does not know: nothing pending
+            return None
+        return Pending(**{**unsigned, "question": question})
 
     def sealed(self, pending: Pending) -> dict[str, Any]:
-        raw = asdict(pending)
+        # The question as its plain string: the sealed payload is the same bytes as before the enum.
+        raw = {**asdict(pending), "question": str(pending.question)}
         return {**raw, "mac": self.mac(raw)}
 
 
@@ -111,10 +132,10 @@ class Conversation:
             "pending": seal.sealed(self.pending) if self.pending else None,
         }
 
-    def ask(self, question: str, **data: Any) -> None:
+    def ask(self, question: Question, **data: Any) -> None:
         self.pending = Pending(question, dict(data))
 
-    def take(self, question: str) -> Pending | None:
+    def take(self, question: Question) -> Pending | None:
         """The pending question if it is `question`; it is consumed either way."""
         pending, self.pending = self.pending, None
         return pending if pending is not None and pending.question == question else None

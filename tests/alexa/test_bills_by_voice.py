@@ -106,14 +106,14 @@ def test_a_biller_resolved_by_slug_is_found(alexa: AlexaClient) -> None:
 def test_a_fault_is_apologised_for_and_logged_without_personal_data(
     alexa: AlexaClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import skill.alexa.handlers.launch as launch
+    import skill.services.billing.bills as bills
 
     said = "customer " + "alex" + "@example.com said pay my " + "water bill"
 
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError(said)  # the traceback shows this line, so the text is built elsewhere
 
-    monkeypatch.setattr(launch, "list_outstanding", broken)
+    monkeypatch.setattr(bills, "list_outstanding", broken)  # what services.billing.list_outstanding calls
     alexa.launch()
     assert alexa.speech.startswith("Sorry, something went wrong on our side.")
     assert "RuntimeError" in caplog.text

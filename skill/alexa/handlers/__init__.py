@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...bootstrap import Services
-from .answers import NoIntentHandler, VoicePinIntentHandler, YesIntentHandler
+from .answers import NoIntentHandler, YesIntentHandler
 from .base import Handler
 from .bills import BillDetailsIntentHandler, ListBillsIntentHandler, MoreIntentHandler
 from .builtins import (
@@ -15,7 +15,7 @@ from .builtins import (
 from .history import PaymentHistoryIntentHandler, PaymentStatusIntentHandler
 from .launch import LaunchRequestHandler
 from .links import SendLinkIntentHandler
-from .pay import PayBillIntentHandler
+from .pay import PayBillIntentHandler, VoicePinIntentHandler
 
 HANDLERS: tuple[type[Handler], ...] = (
     SessionEndedRequestHandler,

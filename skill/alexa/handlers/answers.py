@@ -1,77 +1,68 @@
-"""Yes, No and the voice PIN: each answers only the question that was actually asked."""
+"""Yes and No: each answers only the question that was actually asked, as the flow that asked it says.
+
+A flow module registers the follow-ups of each question it asks (`register(Question.MORE, yes=..., no=...)`),
+so this module knows no flow: a new question is one enum member and one `register` call beside its asking.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from ask_sdk_model import Response
 
-from ...services.identity.voice_pin import verify_voice_pin
-from ..state import Listing
+from ..state import Question
 from .base import Handler, Turn
-from .bills import read_page
-from .choose import bill_by_id
-from .links import send_link
-from .pay import charge, confirmed, pin_locked, start_payment
+
+Answer = Callable[[Turn, dict[str, Any]], Response]  # the turn, and the data the question was asked with
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """What "yes" and "no" do after one question; None where that answer does not fit ("yes" to "which one?")."""
+
+    yes: Answer | None = None
+    no: Answer | None = None
+
+
+_FOLLOW_UPS: dict[Question, FollowUps] = {}
+
+
+def register(question: Question, *, yes: Answer | None = None, no: Answer | None = None) -> None:
+    """Called once, at import, by the flow module that asks `question`."""
+    if question in _FOLLOW_UPS:
+        raise ValueError(f"the answers to {question!r} are registered already")
+    _FOLLOW_UPS[question] = FollowUps(yes, no)
+
+
+def follow_ups(question: Question) -> FollowUps:
+    return _FOLLOW_UPS.get(question, FollowUps())
+
+
+def declined(turn: Turn, data: dict[str, Any]) -> Response:
+    """The usual "no": nothing happens, and the listing being read is dropped."""
+    turn.conv.listing = None
+    return turn.ask(turn.t("no.ok"), turn.t("reprompt.main"))
 
 
 class YesIntentHandler(Handler):
     intents = ("AMAZON.YesIntent",)
 
     def respond(self, turn: Turn) -> Response:
-        pending = turn.conv.pending
-        turn.conv.pending = None
-        question = pending.question if pending else None
-        data = pending.data if pending else {}
-        if question == "hear_or_pay":
-            return read_page(turn, Listing())
-        if question == "more":
-            return read_page(turn, turn.conv.listing or Listing())
-        if question == "confirm_payment":
-            return confirmed(turn, data)
-        if question in ("offer_link", "pay_focus"):
-            bill = bill_by_id(turn, int(data["invoice_id"]))
-            if bill is None:
-                return turn.ask(turn.t("bill.none_matching"), turn.t("reprompt.main"))
-            if question == "offer_link":
-                return send_link(turn, bill, amount_minor=data.get("amount_minor"))
-            return start_payment(turn, bill)
-        return turn.ask(turn.t("yes.out_of_context"), turn.t("reprompt.main"))
+        pending, turn.conv.pending = turn.conv.pending, None
+        answer = follow_ups(pending.question).yes if pending else None
+        if pending is None or answer is None:
+            return turn.ask(turn.t("yes.out_of_context"), turn.t("reprompt.main"))
+        return answer(turn, pending.data)
 
 
 class NoIntentHandler(Handler):
     intents = ("AMAZON.NoIntent",)
 
     def respond(self, turn: Turn) -> Response:
-        pending = turn.conv.pending
-        turn.conv.pending = None
-        question = pending.question if pending else None
-        if question in ("confirm_payment", "pin"):
-            return turn.ask(turn.t("pay.cancelled"), turn.t("reprompt.main"))
-        if question in ("offer_link", "pay_focus", "hear_or_pay", "more"):
-            turn.conv.listing = None
-            return turn.ask(turn.t("no.ok"), turn.t("reprompt.main"))
-        return turn.ask(turn.t("no.out_of_context"), turn.t("reprompt.main"))
-
-
-class VoicePinIntentHandler(Handler):
-    intents = ("VoicePinIntent",)
-
-    def respond(self, turn: Turn) -> Response:
-        pending = turn.conv.take("pin")
-        if pending is None:
-            return turn.ask(turn.t("pin.not_asked"), turn.t("reprompt.main"))
-        data = pending.data
-        pin = turn.slot("pin")
-        check = verify_voice_pin(
-            turn.services.uow(),
-            turn.customer_id,
-            pin,
-            turn.services.clock,
-            pepper=turn.services.settings.voice_pin_pepper,
-            invoice_id=int(data["invoice_id"]),
-        )
-        if check.ok:
-            return charge(turn, data)
-        if check.locked:
-            return pin_locked(turn, data)
-        turn.conv.ask("pin", **data)
-        return turn.ask(turn.t.plural("pin.wrong", check.tries_left), turn.t("pin.reprompt"))
+        pending, turn.conv.pending = turn.conv.pending, None
+        answer = follow_ups(pending.question).no if pending else None
+        if pending is None or answer is None:
+            return turn.ask(turn.t("no.out_of_context"), turn.t("reprompt.main"))
+        return answer(turn, pending.data)

@@ -15,7 +15,7 @@ from ask_sdk_model.interfaces.system import SystemState
 from ask_sdk_model.ui import LinkAccountCard, SimpleCard
 
 from ...bootstrap import Services
-from ...services.identity.link_tokens import LinkedCustomer, resolve_access_token
+from ...services.identity.link_tokens import LinkedCustomer
 from ..i18n import Translator, request_locale
 from ..speech import MAX_CARD_CHARS, clip
 from ..state import Conversation, Seal
@@ -46,7 +46,7 @@ class Turn:
     def customer(self) -> LinkedCustomer | None:
         """Resolved from the account-linking token through the store the web pages use."""
         token = self.system.user.access_token if self.system.user else None
-        return resolve_access_token(self.services.uow(), token, self.services.clock)
+        return self.services.identity.resolve_access_token(token)
 
     @property
     def system(self) -> SystemState:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ask_sdk_model import Response
 
 from ...domain.model import BillType
-from ...services.billing.bills import bill_details, list_outstanding
 from ...services.billing.results import BillView
 from ..speech import plain_date, say_date
-from ..state import Listing
+from ..state import Listing, Question
+from . import answers
 from .base import Handler, Turn
-from .choose import bill_type_slot, pick_bill
+from .choose import asked_bill, bill_type_slot, pick_bill
 from .words import amount, bill_name
 
 PAGE_SIZE = 3
@@ -29,10 +31,8 @@ def bill_line(turn: Turn, bill: BillView) -> str:
 
 def read_page(turn: Turn, listing: Listing) -> Response:
     """Read the next three bills of a listing; the listing's filter is re-run so the store has the last word."""
-    result = list_outstanding(
-        turn.services.uow(),
+    result = turn.services.billing.list_outstanding(
         turn.customer_id,
-        turn.services.clock,
         bill_type=BillType(listing.bill_type) if listing.bill_type else None,
         biller=listing.biller,
         overdue_only=listing.status == "overdue",
@@ -56,13 +56,13 @@ def read_page(turn: Turn, listing: Listing) -> Response:
     listing.offset += len(page)
     turn.conv.listing = listing
     if listing.offset < len(bills):
-        turn.conv.ask("more")
+        turn.conv.ask(Question.MORE)
         parts.append(turn.t("list.more", left=len(bills) - listing.offset))
         return turn.ask(" ".join(parts), turn.t("list.more_reprompt"))
     turn.conv.listing = None
     if len(bills) == 1:
         turn.conv.focus = bills[0].id
-        turn.conv.ask("pay_focus", invoice_id=bills[0].id)
+        turn.conv.ask(Question.PAY_FOCUS, invoice_id=bills[0].id)
         parts.append(turn.t("list.pay_it"))
     else:
         parts.append(turn.t("list.pay_which"))
@@ -98,7 +98,7 @@ class BillDetailsIntentHandler(Handler):
     def respond(self, turn: Turn) -> Response:
         # A bare answer to "which one would you like to pay?" ("the second one") arrives here:
         # carry on with what the customer was doing.
-        pending = turn.conv.take("which_bill")
+        pending = turn.conv.take(Question.WHICH_BILL)
         purpose = str(pending.data.get("purpose")) if pending else "details"
         if pending:
             turn.carry(pending.data.get("slots") or {})
@@ -112,7 +112,7 @@ class BillDetailsIntentHandler(Handler):
             if purpose == "pay":
                 return start_payment(turn, chosen)
             return send_link(turn, chosen, prefer=preferred_channel(turn.slot("channel")))
-        details = bill_details(turn.services.uow(), turn.customer_id, chosen.id, turn.services.clock)
+        details = turn.services.billing.bill_details(turn.customer_id, chosen.id)
         bill = details.bill
         parts = [bill_line(turn, bill)]
         if bill.description:
@@ -122,7 +122,7 @@ class BillDetailsIntentHandler(Handler):
             parts.append(turn.t(key, change=amount(turn, abs(details.change_minor), bill.currency)))
         elif details.change_minor == 0:
             parts.append(turn.t("details.same"))
-        turn.conv.ask("pay_focus", invoice_id=bill.id)
+        turn.conv.ask(Question.PAY_FOCUS, invoice_id=bill.id)
         parts.append(turn.t("list.pay_it"))
         card = (turn.t("card.details_title"), details_card(turn, bill))
         return turn.ask(" ".join(parts), turn.t("list.pay_it"), card=card)
@@ -136,3 +136,18 @@ def details_card(turn: Turn, bill: BillView) -> str:
         amount=amount(turn, bill.remaining_minor, bill.currency),
         due=plain_date(bill.due_date, turn.locale),
     )
+
+
+def hear_more(turn: Turn, data: dict[str, Any]) -> Response:
+    return read_page(turn, turn.conv.listing or Listing())
+
+
+def pay_the_bill_heard(turn: Turn, data: dict[str, Any]) -> Response:
+    from .pay import start_payment
+
+    bill = asked_bill(turn, data)
+    return bill if isinstance(bill, Response) else start_payment(turn, bill)
+
+
+answers.register(Question.MORE, yes=hear_more, no=answers.declined)
+answers.register(Question.PAY_FOCUS, yes=pay_the_bill_heard, no=answers.declined)

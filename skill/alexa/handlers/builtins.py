@@ -6,6 +6,7 @@ import logging
 
 from ask_sdk_model import Response
 
+from ..state import Question
 from .base import Handler, Turn
 
 log = logging.getLogger("skill.alexa")
@@ -25,7 +26,8 @@ class StopIntentHandler(Handler):
     needs_customer = False
 
     def respond(self, turn: Turn) -> Response:
-        abandoned = turn.conv.pending is not None and turn.conv.pending.question in ("confirm_payment", "pin")
+        asked = turn.conv.pending.question if turn.conv.pending else None
+        abandoned = asked in (Question.CONFIRM_PAYMENT, Question.PIN)
         turn.conv.pending = None
         return turn.say(turn.t("goodbye_nothing_paid" if abandoned else "goodbye"), end=True)
 

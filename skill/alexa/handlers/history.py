@@ -5,7 +5,6 @@ from __future__ import annotations
 from ask_sdk_model import Response
 
 from ...domain.model import PaymentStatus
-from ...services.billing.history import recent_payments
 from ..speech import say_date, text
 from .base import Handler, Turn
 from .words import amount
@@ -15,7 +14,7 @@ class PaymentStatusIntentHandler(Handler):
     intents = ("PaymentStatusIntent",)
 
     def respond(self, turn: Turn) -> Response:
-        latest = recent_payments(turn.services.uow(), turn.customer_id, limit=1)
+        latest = turn.services.billing.recent_payments(turn.customer_id, limit=1)
         if not latest:
             return turn.ask(turn.t("status.none"), turn.t("reprompt.main"))
         p = latest[0]
@@ -33,7 +32,7 @@ class PaymentHistoryIntentHandler(Handler):
     def respond(self, turn: Turn) -> Response:
         done = [
             p
-            for p in recent_payments(turn.services.uow(), turn.customer_id, limit=10)
+            for p in turn.services.billing.recent_payments(turn.customer_id, limit=10)
             if p.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
         ][:3]
         if not done:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ask_sdk_model import Response
 
-from ...services.billing.bills import customer_billers, list_outstanding
+from ..state import Listing, Question
 from ..vocabulary import biller_entities
+from . import answers
 from .base import Handler, Turn
+from .bills import read_page
 from .words import amount
 
 
@@ -14,8 +18,8 @@ class LaunchRequestHandler(Handler):
     request_types = ("LaunchRequest",)
 
     def respond(self, turn: Turn) -> Response:
-        summary = list_outstanding(turn.services.uow(), turn.customer_id, turn.services.clock)
-        billers = customer_billers(turn.services.uow(), turn.customer_id)
+        summary = turn.services.billing.list_outstanding(turn.customer_id)
+        billers = turn.services.billing.customer_billers(turn.customer_id)
         if billers:
             turn.hi.response_builder.add_directive(biller_entities(billers))
         first_name = (turn.customer.name.split() or [""])[0] if turn.customer else ""
@@ -26,5 +30,12 @@ class LaunchRequestHandler(Handler):
         count = turn.t.plural("launch.count", len(summary.bills))
         overdue = turn.t.plural("launch.overdue", summary.overdue_count) if summary.overdue_count else ""
         line = turn.t("launch.summary", count=count, overdue=overdue, total=totals)
-        turn.conv.ask("hear_or_pay")
+        turn.conv.ask(Question.HEAR_OR_PAY)
         return turn.ask(f"{greeting} {line} {turn.t('launch.question')}", turn.t("launch.question"))
+
+
+def hear_bills(turn: Turn, data: dict[str, Any]) -> Response:
+    return read_page(turn, Listing())
+
+
+answers.register(Question.HEAR_OR_PAY, yes=hear_bills, no=answers.declined)

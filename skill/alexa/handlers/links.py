@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any
 
 from ask_sdk_model import Response
 
 from ...domain.model import Channel
 from ...services.billing.results import BillView
-from ...services.links.payment_links import NoContactChannel, send_payment_link
+from ...services.links.payment_links import NoContactChannel
+from ..state import Question
+from . import answers
 from .base import Handler, Turn
-from .choose import pick_bill
+from .choose import asked_bill, pick_bill
 from .words import amount, bill_name
 
 
@@ -32,13 +34,8 @@ def preferred_channel(slot_id: str | None) -> Channel | None:
 def send_link(
     turn: Turn, bill: BillView, *, amount_minor: int | None = None, prefer: Channel | None = None
 ) -> Response:
-    settings = turn.services.settings
     try:
-        sent = send_payment_link(
-            turn.services.uow(),
-            turn.services.clock,
-            base_url=settings.public_base_url,
-            ttl=timedelta(hours=settings.link_ttl_hours),
+        sent = turn.services.links.send(
             customer_id=turn.customer_id,
             invoice_id=bill.id,
             requested_via=Channel.ALEXA,
@@ -59,5 +56,15 @@ def send_link(
 
 
 def offer_link(turn: Turn, bill: BillView, preface: str, *, amount_minor: int | None = None) -> Response:
-    turn.conv.ask("offer_link", invoice_id=bill.id, amount_minor=amount_minor)
+    turn.conv.ask(Question.OFFER_LINK, invoice_id=bill.id, amount_minor=amount_minor)
     return turn.ask(f"{preface} {turn.t('link.offer')}", turn.t("link.offer_reprompt"))
+
+
+def link_accepted(turn: Turn, data: dict[str, Any]) -> Response:
+    bill = asked_bill(turn, data)
+    if isinstance(bill, Response):
+        return bill
+    return send_link(turn, bill, amount_minor=data.get("amount_minor"))
+
+
+answers.register(Question.OFFER_LINK, yes=link_accepted, no=answers.declined)

@@ -7,7 +7,7 @@ from typing import Any
 from ask_sdk_model import Response
 
 from ...domain.model import MethodKind
-from ...services.payments.mandates import PaymentOutcome, stored_methods
+from ...services.payments.mandates import PaymentOutcome
 from .base import Turn
 from .choose import bill_by_id
 from .links import offer_link
@@ -49,5 +49,5 @@ def processing_key(turn: Turn, data: dict[str, Any]) -> str:
 
 def charged_kind(turn: Turn, method_id: int) -> MethodKind | None:
     """The kind of the stored method this payment was confirmed with (the one pay_with_mandate charged)."""
-    methods = stored_methods(turn.services.uow(), turn.customer_id)
+    methods = turn.services.payments.stored_methods(turn.customer_id)
     return next((m.kind for m in methods if m.id == method_id), None)

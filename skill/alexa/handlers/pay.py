@@ -8,13 +8,15 @@ from typing import Any
 from ask_sdk_model import Response
 
 from ...domain.errors import DomainError, InvalidAmount, PartialPaymentNotAllowed
-from ...domain.model import Channel, check_payable_amount
-from ...domain.money import exponent
+from ...domain.model import Channel
+from ...domain.money import Money
 from ...services.billing.results import BillView
-from ...services.payments.mandates import MethodView, pay_with_mandate, stored_methods
+from ...services.payments.mandates import MethodView
 from ..progressive import send_progressive
+from ..state import Question
+from . import answers
 from .base import Handler, Turn
-from .choose import bill_by_id, pick_bill
+from .choose import asked_bill, pick_bill
 from .links import offer_link
 from .words import amount, bill_name, method_label
 
@@ -40,7 +42,7 @@ def start_payment(turn: Turn, bill: BillView) -> Response:
         return amount_minor
     if speaker_unrecognized(turn):
         return offer_link(turn, bill, turn.t("pay.voice_not_recognized"), amount_minor=amount_minor)
-    methods = stored_methods(turn.services.uow(), turn.customer_id)
+    methods = turn.services.payments.stored_methods(turn.customer_id)
     method = choose_method(methods, wanted)
     if method is None:
         key = "pay.no_method_of_kind" if wanted and methods else "pay.no_method"
@@ -60,20 +62,16 @@ def requested_amount(turn: Turn, bill: BillView) -> int | Response:
     raw_whole, raw_cents = turn.slot("amount"), turn.slot("cents")
     if kind in ("full", "remaining", "minimum") or (raw_whole is None and raw_cents is None):
         return bill.remaining_minor
-    scale = 10 ** exponent(bill.currency)
     whole = spoken_count(raw_whole) if raw_whole is not None else 0
     cents = spoken_count(raw_cents) if raw_cents is not None else 0
-    if whole is None or cents is None or cents >= scale:
+    if whole is None or cents is None:
         return amount_not_understood(turn, bill)
     try:
-        return check_payable_amount(
-            status=bill.status,
-            amount_due_minor=bill.amount_due_minor,
-            amount_paid_minor=bill.amount_paid_minor,
-            requested_minor=whole * scale + cents,
-            partial_allowed=bill.partial_allowed,
-            partial_min_minor=bill.partial_min_minor,
-        )
+        requested = Money.from_parts(whole, cents, bill.currency)
+    except InvalidAmount:  # more cents than the currency has: "150 cents", any cents of yen
+        return amount_not_understood(turn, bill)
+    try:
+        return bill.terms.check(requested.amount_minor)
     except (InvalidAmount, PartialPaymentNotAllowed) as error:
         return amount_refused(turn, bill, error)
 
@@ -121,7 +119,7 @@ def confirm(turn: Turn, bill: BillView, amount_minor: int, method: MethodView) -
         method=method_label(turn, method),
     )
     turn.conv.ask(
-        "confirm_payment",
+        Question.CONFIRM_PAYMENT,
         invoice_id=bill.id,
         amount_minor=amount_minor,
         currency=bill.currency,
@@ -147,13 +145,13 @@ def confirmed(turn: Turn, data: dict[str, Any]) -> Response:
     customer = turn.customer
     if speaker_unrecognized(turn):  # the "yes" may come from someone else than the request did
         return offer_link_for(turn, data)
-    bill = bill_by_id(turn, int(data["invoice_id"]))
-    if bill is None:
-        return turn.ask(turn.t("bill.none_matching"), turn.t("reprompt.main"))
+    bill = asked_bill(turn, data)
+    if isinstance(bill, Response):
+        return bill
     if needs_pin(turn, bill, int(data["amount_minor"])) and customer is not None:
         if customer.voice_pin_locked:
             return pin_locked(turn, data)
-        turn.conv.ask("pin", **data)
+        turn.conv.ask(Question.PIN, **data)
         return turn.ask(turn.t("pin.ask"), turn.t("pin.reprompt"))
     return charge(turn, data)
 
@@ -169,13 +167,13 @@ def speaker_unrecognized(turn: Turn) -> bool:
 
 
 def offer_link_for(turn: Turn, data: dict[str, Any]) -> Response:
-    turn.conv.ask("offer_link", invoice_id=data["invoice_id"], amount_minor=data["amount_minor"])
+    turn.conv.ask(Question.OFFER_LINK, invoice_id=data["invoice_id"], amount_minor=data["amount_minor"])
     speech = f"{turn.t('pay.voice_not_recognized')} {turn.t('link.offer')}"
     return turn.ask(speech, turn.t("link.offer_reprompt"))
 
 
 def pin_locked(turn: Turn, data: dict[str, Any]) -> Response:
-    turn.conv.ask("offer_link", invoice_id=data["invoice_id"], amount_minor=data["amount_minor"])
+    turn.conv.ask(Question.OFFER_LINK, invoice_id=data["invoice_id"], amount_minor=data["amount_minor"])
     url = turn.services.settings.public_base_url + "/account"
     return turn.ask(turn.t("pin.locked", url=url), turn.t("link.offer_reprompt"))
 
@@ -192,10 +190,7 @@ def charge(turn: Turn, data: dict[str, Any]) -> Response:
         "request_id": turn.request_id,
         "locale": turn.locale,
     }
-    outcome = pay_with_mandate(
-        turn.services.uow,
-        turn.services.gateway,
-        turn.services.clock,
+    outcome = turn.services.payments.pay_with_mandate(
         customer_id=turn.customer_id,
         invoice_id=int(data["invoice_id"]),
         amount_minor=int(data["amount_minor"]),
@@ -207,3 +202,32 @@ def charge(turn: Turn, data: dict[str, Any]) -> Response:
     from .outcomes import speak_outcome
 
     return speak_outcome(turn, data, outcome)
+
+
+class VoicePinIntentHandler(Handler):
+    intents = ("VoicePinIntent",)
+
+    def respond(self, turn: Turn) -> Response:
+        pending = turn.conv.take(Question.PIN)
+        if pending is None:
+            return turn.ask(turn.t("pin.not_asked"), turn.t("reprompt.main"))
+        data = pending.data
+        pin = turn.slot("pin")
+        check = turn.services.identity.verify_voice_pin(
+            turn.customer_id, pin, invoice_id=int(data["invoice_id"])
+        )
+        if check.ok:
+            return charge(turn, data)
+        if check.locked:
+            return pin_locked(turn, data)
+        turn.conv.ask(Question.PIN, **data)
+        return turn.ask(turn.t.plural("pin.wrong", check.tries_left), turn.t("pin.reprompt"))
+
+
+def cancel_payment(turn: Turn, data: dict[str, Any]) -> Response:
+    """No to the read-back or to the PIN: nothing is charged."""
+    return turn.ask(turn.t("pay.cancelled"), turn.t("reprompt.main"))
+
+
+answers.register(Question.CONFIRM_PAYMENT, yes=confirmed, no=cancel_payment)
+answers.register(Question.PIN, no=cancel_payment)  # the PIN itself is answered by VoicePinIntent
