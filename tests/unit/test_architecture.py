@@ -199,3 +199,50 @@ def test_domain_is_pure_python() -> None:
     for path in (PACKAGE / "domain").rglob("*.py"):
         third_party = {n for n in _imports(path) if n.split(".")[0] in (*FORBIDDEN, "flask", "ask_sdk_core")}
         assert not third_party, path
+
+
+# Channels call the services bound by bootstrap(): they never hand over the unit of work, the clock or the
+# gateway (reading services.clock.now() for display is fine: that passes a time, not the clock).
+HANDED = ("uow", "clock", "gateway")
+CHANNELS = ("alexa", "web", "notifications")
+
+
+def handed_dependencies(source: str) -> list[str]:
+    """'line: expression' for each call argument that is `<x>.uow()`, `<x>.uow`, `<x>.clock` or `<x>.gateway`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        for arg in [*node.args, *(keyword.value for keyword in node.keywords)]:
+            inner = arg.func if isinstance(arg, ast.Call) else arg
+            handed = isinstance(inner, ast.Attribute) and (
+                inner.attr == "uow" if isinstance(arg, ast.Call) else inner.attr in HANDED
+            )
+            if handed:
+                found.append(f"{arg.lineno}: {ast.unparse(arg)}")
+    return found
+
+
+def test_channels_never_hand_the_unit_of_work_clock_or_gateway_to_a_call() -> None:
+    paths = [PACKAGE / "cli.py", *(path for area in CHANNELS for path in (PACKAGE / area).rglob("*.py"))]
+    offenders = {
+        str(path.relative_to(PACKAGE)): found
+        for path in paths
+        if (found := handed_dependencies(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_handed_dependencies_finds_each_form_and_allows_reading_the_time() -> None:
+    source = (
+        "list_outstanding(services.uow(), customer_id, services.clock)\n"
+        "pay(turn.services.uow, gateway=turn.services.gateway)\n"
+        "services.billing.list_outstanding(customer_id)\n"
+        "sign_in(customer_id, proven_at=services.clock.now())\n"
+    )
+    assert handed_dependencies(source) == [
+        "1: services.uow()",
+        "1: services.clock",
+        "2: turn.services.uow",
+        "2: turn.services.gateway",
+    ]
