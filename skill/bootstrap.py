@@ -97,7 +97,9 @@ def bootstrap(
     settings: Settings, *, clock: Clock | None = None, gateway: PaymentGateway | None = None
 ) -> Services:
     """Build once per process. Tests pass a FixedClock and a fake gateway."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
     session_factory = make_session_factory(engine)
     return Services(
         settings=settings,

@@ -71,9 +71,15 @@ def _json(event: dict[str, Any]) -> str:
 def build_lambda_handler() -> Any:
     """The Lambda entry: settings from the environment, services once per container."""
     from ..bootstrap import bootstrap
-    from ..settings import Settings
+    from ..settings import ConfigError, Settings
 
-    services = bootstrap(Settings.from_env())
+    try:
+        services = bootstrap(Settings.from_env())
+    except ConfigError as exc:
+        # At cold start, once, in words an operator can act on (a ConfigError names the variable, never a value);
+        # Lambda then reports the init error instead of answering every turn "something went wrong".
+        log.critical("the skill cannot start: %s", exc)
+        raise
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:

@@ -47,3 +47,23 @@ def test_lambda_handler_answers_launch_without_importing_stripe_or_flask(
     assert "You have 3 open bills" in out["response"]["response"]["outputSpeech"]["ssml"]
     loaded = set(out["modules"])
     assert not {"stripe", "flask", "werkzeug", "twilio", "authlib", "alembic"} & loaded
+
+
+def test_on_lambda_without_a_database_url_the_cold_start_fails_with_one_clear_line() -> None:
+    """Lambda's file system is read-only: the SQLite default cannot work there, and saying so once beats
+    answering every turn "something went wrong"."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["AWS_LAMBDA_FUNCTION_NAME"] = "billpay-skill"
+    event = AlexaClient(send=lambda e: e).envelope({"type": "LaunchRequest"})
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "the skill cannot start: DATABASE_URL must be a PostgreSQL URL on AWS Lambda" in result.stderr
