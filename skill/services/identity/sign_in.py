@@ -18,6 +18,7 @@ from ...domain.errors import DomainError
 from ...domain.tokens import hash_token, new_token
 from ...settings import Settings
 from ...storage import models as m
+from ...storage.errors import DuplicateKey, duplicate_keys_raised
 from ...storage.outbox import enqueue
 from ...storage.uow import UnitOfWork
 from .directory import E164, EMAIL
@@ -167,10 +168,23 @@ def _message_key(challenge_token: str) -> str:
 def verify_code(
     uow: UnitOfWork, clock: Clock, settings: Settings, *, challenge_token: str | None, code: str, ip: str
 ) -> int:
-    """The person's id when the code is right, unexpired and unused; LoginRefused otherwise."""
+    """The person's id when the code is right, unexpired and unused; LoginRefused otherwise.
+
+    Two codes for the same new address entered at the same moment (two tabs) both try to create its person:
+    the loser of that race is rolled back and runs once more, and then finds the person the winner created.
+    """
+    try:
+        return _verify_code(uow, clock, settings, challenge_token=challenge_token, code=code, ip=ip)
+    except DuplicateKey:
+        return _verify_code(uow, clock, settings, challenge_token=challenge_token, code=code, ip=ip)
+
+
+def _verify_code(
+    uow: UnitOfWork, clock: Clock, settings: Settings, *, challenge_token: str | None, code: str, ip: str
+) -> int:
     now = clock.now()
-    code = "".join(ch for ch in (code or "") if ch.isdigit())[:6]
-    with uow:
+    code = "".join(ch for ch in (code or "") if ch in "0123456789")[:6]
+    with uow, duplicate_keys_raised():
         row = uow.login_challenges.by_token_hash_for_update(hash_token(challenge_token or ""))
         if row is None:
             count_attempt(uow, now, settings.auth, _subjects(settings, "", ip, None)[1:])
