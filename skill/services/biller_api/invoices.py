@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -17,17 +17,6 @@ from ..billing import ledger
 from ..billing.bills import bill_timeline
 from ..billing.results import TimelineEntry
 from ..identity import directory, records
-
-
-@dataclass(frozen=True)
-class ApiCustomer:
-    id: int
-    account_number: str
-    name: str
-    email: str | None
-    mobile: str | None
-    locale: str
-    created: bool
 
 
 @dataclass(frozen=True)
@@ -96,21 +85,13 @@ class InvoicePage:
 
 def upsert_biller_customer(
     uow: UnitOfWork, biller_id: int, account_number: str, data: directory.CustomerData, clock: Clock
-) -> ApiCustomer:
+) -> records.BillerRecord:
     """Create or update this biller's own record for `account_number`; nothing of another biller is read."""
     record = records.upsert_biller_record(
         uow, clock, biller_id=biller_id, account_number=account_number, data=data
     )
     # The mobile is echoed as sent: an omitted one is kept but not echoed (the API's contract since v1).
-    return ApiCustomer(
-        record.id,
-        record.account_number,
-        record.name,
-        record.email,
-        data.mobile,
-        record.locale,
-        record.created,
-    )
+    return replace(record, mobile=data.mobile)
 
 
 def create_biller_invoices(

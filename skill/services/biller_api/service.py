@@ -13,9 +13,10 @@ if TYPE_CHECKING:
     from ...storage.uow import UnitOfWork
     from ..billing.results import SettlementResult, TimelineEntry
     from ..identity.directory import CustomerData
+    from ..identity.records import BillerRecord
     from ..links.payment_links import LinkSent
     from .idempotency import StoredResponse
-    from .invoices import ApiCustomer, ApiInvoice, InvoiceDraft, InvoiceFilter, InvoicePage
+    from .invoices import ApiInvoice, InvoiceDraft, InvoiceFilter, InvoicePage
     from .keys import ApiCaller, IssuedKey
     from .payments import InvoicePayments, PaymentRequestView
     from .webhooks import WebhookView
@@ -57,7 +58,7 @@ class BillerApi:
         release(self._uow(), biller_id, key)
 
     # Customers and invoices
-    def upsert_customer(self, biller_id: int, account_number: str, data: CustomerData) -> ApiCustomer:
+    def upsert_customer(self, biller_id: int, account_number: str, data: CustomerData) -> BillerRecord:
         from .invoices import upsert_biller_customer
 
         return upsert_biller_customer(self._uow(), biller_id, account_number, data, self._clock)
