@@ -127,7 +127,7 @@ def cold_start(database_url: str, token: str, runs: int) -> tuple[list[float], i
             env=env,
             check=True,
         )
-        probe = json.loads(out.stdout)
+        probe = json.loads(out.stdout.splitlines()[-1])  # the lines before are the turn's EMF metrics
         samples.append(probe["ms"])
         modules = max(modules, probe["modules"])
     return samples, modules

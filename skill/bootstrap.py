@@ -87,7 +87,7 @@ class Services:
     def operations(self) -> Operations:
         from .services.operations.service import Operations
 
-        return Operations(self.uow)
+        return Operations(self.uow, self.clock, self.settings)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -141,8 +141,16 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from .observability.logs import configure_logging
     from .worker import run_workers
 
+    configure_logging()  # JSON lines; each delivery's lines carry its message id as request_id
+    if args.metrics_port:
+        from .observability.prometheus import install_prometheus, serve_metrics
+
+        install_prometheus()
+        # The webhook latency; the outbox gauges are on the web service's /metrics.
+        serve_metrics(args.metrics_port)
     services = _services(args)
     try:
         totals = run_workers(services, once=args.once, batch=args.batch, concurrency=args.concurrency)
@@ -258,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
     worker.add_argument("--batch", type=_positive, default=20, help="messages leased per claim (default 20)")
     worker.add_argument("--concurrency", type=_positive, default=1, help="claimer threads (default 1)")
+    worker.add_argument(
+        "--metrics-port",
+        type=_port,
+        default=None,
+        help="serve Prometheus metrics on this port (default: off)",
+    )
     worker.set_defaults(func=cmd_worker)
 
     outbox = sub.add_parser("outbox", help="the message outbox").add_subparsers(

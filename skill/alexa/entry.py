@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 
 from ..bootstrap import Services
+from ..observability import metrics
+from ..observability.context import bind_request_id
 from .envelope import MalformedRequest, check_shape
 from .handlers import build_handlers
 from .handlers.errors import DomainErrorHandler, UnexpectedErrorHandler
 
 log = logging.getLogger("skill.alexa")
+# The intent names and request types the skill's handlers answer: the only values the turn metric's label takes.
+_TURN_LABELS: weakref.WeakKeyDictionary[CustomSkill, frozenset[str]] = weakref.WeakKeyDictionary()
 
 
 def build_skill(services: Services) -> CustomSkill:
     builder = SkillBuilder()
+    labels: set[str] = set()
     for handler in build_handlers(services):
         builder.add_request_handler(handler)
+        labels.update(getattr(handler, "intents", ()), getattr(handler, "request_types", ()))
     builder.add_exception_handler(DomainErrorHandler())
     builder.add_exception_handler(UnexpectedErrorHandler())
     if services.settings.alexa_skill_id:
         # Lambda is invoked only by its trigger, but the skill id is still checked, as Amazon recommends.
         builder.skill_id = services.settings.alexa_skill_id  # type: ignore[assignment]
-    return builder.create()
+    skill = builder.create()
+    _TURN_LABELS[skill] = frozenset(labels)
+    return skill
 
 
 def skill_for(services: Services) -> CustomSkill:
@@ -46,8 +55,15 @@ def dispatch(services: Services, event: dict[str, Any]) -> dict[str, Any]:
     from ask_sdk_core.serialize import DefaultSerializer
     from ask_sdk_model import RequestEnvelope
 
-    check_shape(event, skill_id=services.settings.alexa_skill_id)
-
+    request = event.get("request")
+    request_id = request.get("requestId") if isinstance(request, dict) else None
+    # Alexa's id, in every line of the turn.
+    bind_request_id(request_id if isinstance(request_id, str) else None)
+    try:
+        check_shape(event, skill_id=services.settings.alexa_skill_id)
+    except MalformedRequest:
+        metrics.record_turn("other", "malformed")
+        raise
     skill = skill_for(services)
     serializer = DefaultSerializer()
     try:
@@ -56,10 +72,18 @@ def dispatch(services: Services, event: dict[str, Any]) -> dict[str, Any]:
         raise MalformedRequest("unreadable") from None
     if envelope is None or envelope.request is None or envelope.context is None:
         raise MalformedRequest("unreadable")
-    response = skill.invoke(request_envelope=envelope, context=None)
+    with metrics.turn_outcome() as outcome:
+        response = skill.invoke(request_envelope=envelope, context=None)
+    metrics.record_turn(_turn_label(skill, envelope.request), outcome[0])
     result = serializer.serialize(response)
     assert isinstance(result, dict)
     return result
+
+
+def _turn_label(skill: CustomSkill, request: Any) -> str:
+    intent = getattr(request, "intent", None)
+    name = getattr(intent, "name", None) or getattr(request, "object_type", None)
+    return name if name in _TURN_LABELS.get(skill, frozenset()) else "other"
 
 
 def _json(event: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ import os
 import random
 import socket
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -18,6 +19,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import DBAPIError
 
 from ..domain.clock import Clock
+from ..observability.context import request_id_bound
+from ..observability.metrics import record_webhook_delivery
 from ..settings.notifications import NotifySettings
 from ..storage.uow import UnitOfWork
 from . import leases, retention
@@ -85,9 +88,22 @@ class OutboxWorker:
             if stop is not None and stop.is_set():
                 leases.release(self._uow(), [m.id for m in claimed[position:]], worker=self.worker_id)
                 break
-            outcome = self.deliver(message)
-            outcomes[outcome] += 1
-            log.info("outbox %s %s/%s %s", message.id, message.kind, message.channel, outcome)
+            with request_id_bound(f"outbox-{message.id}"):  # every line about this message carries its id
+                outcome = self.deliver(message)
+                outcomes[outcome] += 1
+                log.info(
+                    "outbox %s %s/%s %s",
+                    message.id,
+                    message.kind,
+                    message.channel,
+                    outcome,
+                    extra={
+                        "message_id": message.id,
+                        "kind": message.kind,
+                        "channel": message.channel,
+                        "outcome": outcome,
+                    },
+                )
         return outcomes
 
     def run(self, *, batch: int, once: bool = False, stop: threading.Event | None = None) -> Counter[str]:
@@ -148,6 +164,13 @@ class OutboxWorker:
         return self._settle(claimed.id, "dead", status="dead", last_error="purged: recipient past retention")
 
     def _send(self, sender: Sender, message: OutgoingMessage, attempts: int) -> str:
+        started = time.monotonic()
+        outcome = self._send_and_settle(sender, message, attempts)
+        if message.channel == "webhook":  # the biller-webhook latency histogram (call and settling write)
+            record_webhook_delivery(time.monotonic() - started, outcome)
+        return outcome
+
+    def _send_and_settle(self, sender: Sender, message: OutgoingMessage, attempts: int) -> str:
         try:
             provider_ref = sender.send(message)
         except DeliveryOutcomeUnknown as exc:

@@ -34,6 +34,7 @@ class NotifySettings:
     smtp_from: str | None = None
     smtp_starttls: bool = True
     retention_days: int = 30  # OUTBOX_RETENTION_DAYS: then sent and dead messages lose recipient and payload
+    ready_max_lag_seconds: float = 300.0  # OUTBOX_READY_MAX_LAG_SECONDS: /readyz fails past this outbox lag
 
     @property
     def twilio_configured(self) -> bool:
@@ -69,6 +70,7 @@ class NotifySettings:
             smtp_from=env.get("SMTP_FROM") or None,
             smtp_starttls=boolean(env, "SMTP_STARTTLS", True),
             retention_days=integer(env, "OUTBOX_RETENTION_DAYS", 30),
+            ready_max_lag_seconds=seconds(env, "OUTBOX_READY_MAX_LAG_SECONDS", 300.0),
         )
         built.validate()
         return built

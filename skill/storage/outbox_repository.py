@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from . import models as m
 
 OM = m.OutboxMessage
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    pending_by_channel: dict[str, int]  # pending or being sent
+    dead_by_channel: dict[str, int]
+    oldest_due_at: datetime | None
 
 
 def _due(now: datetime) -> Any:
@@ -95,6 +103,21 @@ class OutboxRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
+
+    def stats(self, now: datetime) -> OutboxStats:
+        """Pending and dead messages per channel, and when the oldest due message became due (metrics, /readyz)."""
+        counts = self.session.execute(
+            select(OM.status, OM.channel, func.count())
+            .where(OM.status.in_(("pending", "sending", "dead")))
+            .group_by(OM.status, OM.channel)
+        ).all()
+        oldest = self.session.scalar(select(func.min(OM.next_attempt_at)).where(_due(now)))
+        pending: dict[str, int] = {}
+        dead: dict[str, int] = {}
+        for status, channel, count in counts:
+            target = dead if status == "dead" else pending
+            target[channel] = target.get(channel, 0) + count
+        return OutboxStats(pending, dead, oldest)
 
     def _update_held(self, message_id: int, worker: str, statuses: tuple[str, ...], **values: Any) -> bool:
         """Update the row only while `worker` still holds it (a fenced write); False means another took it."""

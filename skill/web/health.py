@@ -1,4 +1,5 @@
-"""GET /healthz: the process is up and the database answers."""
+"""GET /healthz: liveness (the process answers; no database). GET /readyz: readiness (database reachable, schema
+at the migration head, outbox lag under OUTBOX_READY_MAX_LAG_SECONDS)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> ResponseReturnValue:
     try:
-        report = current_services().operations.check_database()
-    except Exception as exc:  # any database failure means "not healthy", never a 500 page
-        current_app.logger.warning("health check failed: %s", type(exc).__name__)
-        return jsonify({"status": "unavailable", "database": "unreachable"}), 503
-    if report["schema_revision"] is None:
-        return jsonify({"status": "unavailable", "database": "not migrated"}), 503
-    return jsonify({"status": "ok", **report})
+        readiness = current_services().operations.readiness()
+    except Exception as exc:  # any database failure means "not ready", never a 500 page
+        current_app.logger.warning("readiness check failed: database %s", type(exc).__name__)
+        return jsonify({"status": "unavailable", "failed": "database", "database": "unreachable"}), 503
+    if not readiness.ready:
+        return jsonify({"status": "unavailable", "failed": readiness.failed, **readiness.details}), 503
+    return jsonify({"status": "ok", **readiness.details})

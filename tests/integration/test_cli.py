@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -202,8 +203,12 @@ def _free_port() -> int:
         return port
 
 
-def _healthz_of_served(url: str, tmp_path: Path) -> requests.Response:
-    """Start `billpay serve` on a free port, wait (with a deadline) until it answers /healthz, then stop it."""
+def _healthz_of_served(url: str, tmp_path: Path, path: str = "/readyz") -> requests.Response:
+    return _served(url, tmp_path, path)[path]
+
+
+def _served(url: str, tmp_path: Path, *paths: str) -> dict[str, requests.Response]:
+    """Start `billpay serve` on a free port, wait (with a deadline) until it answers, GET each path, stop it."""
     port = _free_port()
     log = tmp_path / f"serve-{port}.log"
     with log.open("w") as out:
@@ -218,7 +223,8 @@ def _healthz_of_served(url: str, tmp_path: Path) -> requests.Response:
         deadline = time.monotonic() + 60
         while True:
             try:
-                return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                return {path: requests.get(f"http://127.0.0.1:{port}{path}", timeout=5) for path in paths}
             except requests.ConnectionError:
                 if time.monotonic() > deadline:
                     raise AssertionError(
@@ -238,23 +244,51 @@ def _healthz_of_served(url: str, tmp_path: Path) -> requests.Response:
             server.wait()
 
 
-def test_serve_answers_healthz_with_the_schema_revision(migrated_url: str, tmp_path: Path) -> None:
+# /healthz is liveness since issue 16 (it answered for the database before): the database checks are /readyz's.
+def test_serve_answers_readyz_with_the_schema_revision(migrated_url: str, tmp_path: Path) -> None:
     response = _healthz_of_served(migrated_url, tmp_path)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "schema_revision": _head()}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "schema_revision": _head(),
+        "schema_head": _head(),
+        "outbox_lag_seconds": 0.0,
+        "outbox_max_lag_seconds": 300.0,
+    }
 
 
-def test_serve_healthz_is_503_when_the_database_is_not_migrated(fresh_url: str, tmp_path: Path) -> None:
+def test_serve_readyz_is_503_when_the_database_is_not_migrated(fresh_url: str, tmp_path: Path) -> None:
     (tmp_path / "not-yet").mkdir(exist_ok=True)
     response = _healthz_of_served(fresh_url, tmp_path)
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "not migrated"}
+    assert response.json()["failed"] == "schema" and response.json()["schema_revision"] is None
 
 
-def test_serve_healthz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
-    response = _healthz_of_served(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'db.sqlite3'}", tmp_path)
-    assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+def test_serve_readyz_is_503_but_healthz_200_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    answers = _served(
+        f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'db.sqlite3'}", tmp_path, "/readyz", "/healthz"
+    )
+    assert answers["/readyz"].status_code == 503
+    assert answers["/readyz"].json() == {
+        "status": "unavailable",
+        "failed": "database",
+        "database": "unreachable",
+    }
+    assert (answers["/healthz"].status_code, answers["/healthz"].json()) == (200, {"status": "ok"})
+
+
+def test_serve_logs_json_lines_with_the_request_id_and_serves_metrics(
+    migrated_url: str, tmp_path: Path
+) -> None:
+    answers = _served(migrated_url, tmp_path, "/metrics")
+    assert answers["/metrics"].status_code == 200
+    assert "billpay_outbox_lag_seconds 0.0" in answers["/metrics"].text
+    lines = [json.loads(line) for line in next(tmp_path.glob("serve-*.log")).read_text().splitlines()]
+    access = [line for line in lines if line["logger"] == "gunicorn.access"]
+    assert access and all(line["request_id"] for line in access)
+    assert any(line["logger"] == "gunicorn.error" for line in lines)
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
 
 
 def test_serve_without_a_secret_key_refuses_to_start(database_url: str, tmp_path: Path) -> None:

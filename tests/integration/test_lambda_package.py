@@ -114,7 +114,9 @@ def test_lambda_zip_answers_a_launch_request(
         timeout=300,
         check=True,
     )
-    speech = json.loads(result.stdout)["response"]["outputSpeech"]["ssml"]
+    speech = json.loads(result.stdout.splitlines()[-1])["response"]["outputSpeech"][
+        "ssml"
+    ]  # after its EMF line
     assert "You have 3 open bills" in speech
 
 

@@ -4,7 +4,7 @@ Layers, lowest first (a module may import its own layer and the layers below it,
 
 | Layer | Packages | Why there |
 |---|---|---|
-| 0 | `settings`, `domain` | Parsed settings and the pure rules; they import nothing else of `skill`. |
+| 0 | `settings`, `domain`, `observability` | Parsed settings, the pure rules, and request ids, JSON logs and metric events (stdlib; the Prometheus sink aside); they import nothing else of `skill`. |
 | 1 | `storage`, `payments` | Adapters the services drive: the database, and the `PaymentGateway` port with Stripe behind it. |
 | 2 | `services` | The capabilities that decide (billing, payments, links, identity, biller_api, operations). |
 | 3 | `bootstrap` | The composition root each channel receives: channels import its `Services` and call `bootstrap()`. |
@@ -27,6 +27,7 @@ FORBIDDEN = ("sqlalchemy", "stripe", "psycopg")
 LAYERS: dict[str, int] = {
     "settings": 0,
     "domain": 0,
+    "observability": 0,
     "storage": 1,
     "payments": 1,
     "services": 2,

@@ -10,6 +10,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from ...domain.errors import DomainError
+from ...observability.metrics import note_turn_outcome
 from ..i18n import Translator, request_locale
 
 log = logging.getLogger("skill.alexa")
@@ -25,6 +26,7 @@ class DomainErrorHandler(AbstractExceptionHandler):
         t = Translator(request_locale(handler_input))
         code = getattr(exception, "code", "domain_error")
         log.info("request refused: %s", code)
+        note_turn_outcome("refused")
         key = f"error.{code}" if t.has(f"error.{code}") else "error.refused"
         _forget_question(handler_input)
         return handler_input.response_builder.speak(t(key)).ask(t("reprompt.main")).response
@@ -40,6 +42,7 @@ class UnexpectedErrorHandler(AbstractExceptionHandler):
         # The frames and the type only: an exception's text can carry what the customer said or SQL values.
         frames = "".join(traceback.format_tb(exception.__traceback__))
         log.error("skill fault: %s\n%s", type(exception).__name__, frames)
+        note_turn_outcome("fault")
         t = Translator(request_locale(handler_input))
         return handler_input.response_builder.speak(t("error.fault")).set_should_end_session(True).response
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from ...domain.clock import Clock
 from ...domain.model import Channel, EventKind, InvoiceStatus, PaymentStatus
+from ...observability.metrics import record_payment
 from ...payments.gateway import ChargeResult, GatewayError, PaymentGateway, PaymentInfo, PaymentState
 from ...storage import models as m
 from ...storage.outbox import enqueue
@@ -18,6 +19,7 @@ from ..biller_api.events import emit_payment_failed, emit_payment_review_require
 from ..billing import ledger
 from ..identity.records import record_contacts
 from .methods import save_paid_method
+from .receipts import receipt_of, receipt_payload
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,11 @@ class Applied:
     newly_settled: bool = False
     excess_minor: int = 0
     failure_reason: str | None = None
+    # For the log line and the payments metric, written once the transaction has committed (report_applied).
+    invoice_id: int | None = None
+    channel: str = "other"
+    provider_reference: str | None = None
+    changed: bool = False  # the attempt's status moved (a repeat of the same news changes nothing)
 
 
 def find_attempt_in(uow: UnitOfWork, info: PaymentInfo) -> m.PaymentAttempt | None:
@@ -79,13 +86,30 @@ def apply_payment_in(uow: UnitOfWork, attempt_id: int, info: PaymentInfo, clock:
     assert invoice is not None and attempt is not None
     customer = invoice.account.customer_id
     now = clock.now()
+    before = attempt.status
+
+    def applied(
+        invoice_status: InvoiceStatus, newly: bool = False, excess: int = 0, failure: bool = True
+    ) -> Applied:
+        return Applied(
+            attempt.id,
+            customer,
+            attempt.status,
+            invoice_status,
+            newly,
+            excess,
+            failure_reason=attempt.failure_reason if failure else None,
+            invoice_id=invoice.id,
+            channel=str(attempt.channel),
+            provider_reference=attempt.provider_reference,
+            changed=attempt.status != before,
+        )
+
     mismatch = _mismatch(attempt, info)
     if mismatch is not None:
         if info.status == "succeeded":
             flag_for_review(uow, attempt, info, mismatch, now)
-        return Applied(
-            attempt.id, customer, attempt.status, invoice.status, failure_reason=attempt.failure_reason
-        )
+        return applied(invoice.status)
     if attempt.provider_reference is None and info.reference:
         attempt.provider_reference = info.reference
         attempt.updated_at = now
@@ -94,15 +118,33 @@ def apply_payment_in(uow: UnitOfWork, attempt_id: int, info: PaymentInfo, clock:
         result = ledger.settle_attempt_in(uow, attempt.id, clock)
         if result.newly_applied:
             _after_settled(uow, attempt, invoice, now)
-        return Applied(
-            attempt.id, customer, attempt.status, result.status, result.newly_applied, result.overpaid_minor
-        )
+        return applied(result.status, result.newly_applied, result.overpaid_minor, failure=False)
     # requires_action is an answer already given (the customer was offered a link): only money moves it on.
     if attempt.applied_at is None and attempt.status in (PaymentStatus.PENDING, PaymentStatus.PROCESSING):
         _move_unsettled(uow, attempt, info, now)
-    return Applied(
-        attempt.id, customer, attempt.status, invoice.status, failure_reason=attempt.failure_reason
+    return applied(invoice.status)
+
+
+def report_applied(applied: Applied) -> None:
+    """After the commit: one INFO line with the ids (never who paid) and the payments metric, when the attempt
+    moved. The same news again (a webhook after our own charge) changes nothing and is not counted twice."""
+    if not applied.changed:
+        return
+    log.info(
+        "payment attempt %s on invoice %s: %s",
+        applied.attempt_id,
+        applied.invoice_id,
+        applied.status,
+        extra={
+            "event": "payment",
+            "attempt_id": applied.attempt_id,
+            "invoice_id": applied.invoice_id,
+            "provider_reference": applied.provider_reference,
+            "channel": applied.channel,
+            "outcome": str(applied.status),
+        },
     )
+    record_payment(applied.channel, str(applied.status))
 
 
 def _mismatch(attempt: m.PaymentAttempt, info: PaymentInfo) -> str | None:
@@ -208,13 +250,13 @@ def _after_settled(uow: UnitOfWork, attempt: m.PaymentAttempt, invoice: m.Invoic
         locale=invoice.account.locale,
         payload={
             "attempt_id": attempt.id,
-            "invoice_number": invoice.number,
             "biller": invoice.biller.name,
+            **invoice.biller.brand().message_fields(),  # logo and colour for the email
             "amount_minor": attempt.amount_minor,
             "currency": attempt.currency,
             "method": method.label if method else attempt.method,
             "invoice_status": str(invoice.status),
-            "paid_at": now.isoformat(),
+            **receipt_payload(receipt_of(attempt)),  # reference, method, date, invoice number, next step
         },
         now=now,
         customer_id=customer.id,
@@ -234,6 +276,7 @@ def apply_payment(
     with uow_factory() as uow:
         applied = apply_payment_in(uow, attempt_id, info, clock)
         uow.commit()
+    report_applied(applied)
     follow_up(uow_factory, gateway, clock, applied, info)
     return applied
 
@@ -324,5 +367,16 @@ def refund_excess(
     with uow_factory() as uow:
         refunded = ledger.apply_refund_in(uow, attempt_id, truth.refunded_minor, clock, reason="excess")
         uow.commit()
-    log.info("refunded %s minor units of excess on attempt %s", refunded, attempt_id)
+    log.info(
+        "refunded %s minor units of excess on attempt %s",
+        refunded,
+        attempt_id,
+        extra={
+            "event": "refund",
+            "attempt_id": attempt_id,
+            "provider_reference": reference,
+            "amount_minor": refunded,
+            "reason": "excess",
+        },
+    )
     return refunded

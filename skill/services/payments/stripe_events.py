@@ -18,7 +18,7 @@ from ...storage.errors import DuplicateKey
 from ...storage.uow import UnitOfWork
 from ..billing import ledger
 from .methods import remove_in, store_method_in
-from .settlement import Applied, apply_payment_in, find_attempt_in, follow_up
+from .settlement import Applied, apply_payment_in, find_attempt_in, follow_up, report_applied
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,17 @@ def handle_stripe_event(
             uow.commit()
     except DuplicateKey:
         return "duplicate"  # the same event, delivered concurrently, committed first
+    if effect.applied is not None:
+        report_applied(effect.applied)
     if effect.applied is not None and effect.payment is not None:
         follow_up(uow_factory, gateway, clock, effect.applied, effect.payment)
-    log.info("stripe event %s (%s): %s", event_id, event_type, effect.result)
+    log.info(
+        "stripe event %s (%s): %s",
+        event_id,
+        event_type,
+        effect.result,
+        extra={"stripe_event_id": event_id, "stripe_event_type": event_type, "outcome": effect.result},
+    )
     return effect.result
 
 
@@ -166,7 +174,20 @@ def _charge_refunded(uow: UnitOfWork, clock: Clock, charge: ChargeInfo | None) -
         log.warning("refund on attempt %s is in another currency; ignored", attempt.id)
         return _Effect()
     # amount_refunded is the charge's running total, so an old or repeated event changes nothing.
-    ledger.apply_refund_in(uow, attempt.id, charge.refunded_minor, clock, reason="provider")
+    refunded = ledger.apply_refund_in(uow, attempt.id, charge.refunded_minor, clock, reason="provider")
+    log.info(
+        "refund of %s minor units on attempt %s",
+        refunded,
+        attempt.id,
+        extra={
+            "event": "refund",
+            "attempt_id": attempt.id,
+            "invoice_id": attempt.invoice_id,
+            "provider_reference": reference,
+            "amount_minor": refunded,
+            "reason": "provider",
+        },
+    )
     return _Effect("processed")
 
 

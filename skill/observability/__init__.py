@@ -1,0 +1,1 @@
+"""Logs and metrics shared by every process: request ids, JSON log lines, and metric events (stdlib only)."""
