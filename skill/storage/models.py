@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..domain.branding import Brand
 from ..domain.model import (
     BillType,
     Channel,
@@ -72,7 +73,13 @@ class Biller(Base):
     partial_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     partial_min_minor: Mapped[int] = mapped_column(MinorUnits(), default=0)
     pin_threshold_minor: Mapped[int] = mapped_column(MinorUnits(), default=10000)
+    # Branding the biller sets through the API (skill/domain/branding.py checks both); NULL: the product's look.
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    brand_colour: Mapped[str | None] = mapped_column(String(7))  # #rrggbb
     created_at: Mapped[datetime]
+
+    def brand(self) -> Brand:
+        return Brand(self.name, self.logo_url, self.brand_colour)
 
 
 class Customer(Base):
@@ -200,6 +207,9 @@ class PaymentAttempt(Base):
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
     method: Mapped[str] = mapped_column(String(32))
     payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
+    # The card the link page charged (brand and last four only), for its receipt; stored methods have their own.
+    method_brand: Mapped[str | None] = mapped_column(String(32))
+    method_last4: Mapped[str | None] = mapped_column(String(4))
     link_id: Mapped[int | None] = mapped_column(ForeignKey("payment_links.id"), index=True)
     status: Mapped[PaymentStatus] = mapped_column(
         _enum(PaymentStatus, "payment_status"), default=PaymentStatus.PENDING
@@ -214,6 +224,7 @@ class PaymentAttempt(Base):
     updated_at: Mapped[datetime]
 
     invoice: Mapped[Invoice] = relationship()
+    payment_method: Mapped[PaymentMethod | None] = relationship()
 
 
 class PaymentLink(Base):

@@ -33,6 +33,9 @@ class BillerRepository(_Repository):
     def all(self) -> Sequence[m.Biller]:
         return self.session.scalars(select(m.Biller).order_by(m.Biller.id)).all()
 
+    def first_names(self, limit: int) -> Sequence[str]:
+        return self.session.scalars(select(m.Biller.name).order_by(m.Biller.id).limit(limit)).all()
+
 
 class CustomerRepository(_Repository):
     def get(self, customer_id: int) -> m.Customer | None:
