@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..identity.directory import CustomerData
     from ..identity.records import BillerRecord
     from ..links.payment_links import LinkSent
+    from .branding import BrandingView
     from .idempotency import StoredResponse
     from .invoices import ApiInvoice, InvoiceDraft, InvoiceFilter, InvoicePage
     from .keys import ApiCaller, IssuedKey
@@ -142,6 +143,18 @@ class BillerApi:
             method=method,
             idempotency_key=idempotency_key,
         )
+
+    # Branding
+    def branding(self, biller_id: int) -> BrandingView:
+        from .branding import get_branding
+
+        return get_branding(self._uow(), biller_id)
+
+    def set_branding(self, biller_id: int, *, logo_url: str | None, brand_colour: str | None) -> BrandingView:
+        """Replace the logo URL and brand colour (None removes one); InvalidInput names the bad field."""
+        from .branding import set_branding
+
+        return set_branding(self._uow(), biller_id, logo_url=logo_url, brand_colour=brand_colour)
 
     # Webhooks
     def register_webhook(self, biller_id: int, url: str, events: list[str]) -> WebhookView:

@@ -9,12 +9,19 @@ from ...domain.errors import DomainError
 from ...services.biller_api import keys as api_keys
 from ...services.biller_api.keys import RateLimited
 from ..app_services import current_services
-from . import invoices, openapi, payments, problems, webhooks  # the views register their routes on bp
+from . import (  # the views register their routes on bp
+    branding,
+    invoices,
+    openapi,
+    payments,
+    problems,
+    webhooks,
+)
 from .blueprint import bp
 from .problems import Problem, from_domain, from_http
 from .spec import OPERATIONS
 
-__all__ = ["bp", "invoices", "openapi", "payments", "webhooks"]
+__all__ = ["bp", "branding", "invoices", "openapi", "payments", "webhooks"]
 
 
 @bp.before_request

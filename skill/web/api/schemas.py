@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...domain.branding import MAX_LOGO_URL
 from ...domain.model import BillType, InvoiceStatus, PaymentStatus
 from ...services.biller_api.events import EVENT_TYPES
 from ...settings import SUPPORTED_LOCALES
@@ -260,6 +261,30 @@ WEBHOOK = obj(
     required=["id", "url", "events", "created_at"],
 )
 WEBHOOK_LIST = obj({"data": {"type": "array", "items": WEBHOOK}})
+
+# skill/domain/branding.py checks the same again (and more: no credentials, a host) for every other caller.
+LOGO_URL: Schema = {
+    "type": "string",
+    "maxLength": MAX_LOGO_URL,
+    "pattern": "^(https://[^/\\s]|/[^/\\s])[^\\s\"'<>\\x00-\\x1f\\x7f]*$",
+    "description": "an https URL, or a path on this deployment (e.g. /static/logos/acme.svg); shown 160x40",
+}
+BRAND_COLOUR: Schema = {"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$", "examples": ["#0b5cad"]}
+BRANDING_UPDATE = obj(
+    {"logo_url": nullable(LOGO_URL), "brand_colour": nullable(BRAND_COLOUR)},
+    required=[],
+    description="Replaces both fields: an absent or null field is removed",
+)
+BRANDING = obj(
+    {
+        "name": {
+            "type": "string",
+            "description": "the biller's name, as customers know it (set by the operator)",
+        },
+        "logo_url": {"type": ["string", "null"]},
+        "brand_colour": {"type": ["string", "null"]},
+    }
+)
 
 PROBLEM = {
     "type": "object",
