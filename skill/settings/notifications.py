@@ -11,6 +11,14 @@ from .parse import ConfigError, boolean, integer, seconds, url
 BACKENDS = ("auto", "mailbox", "live")
 
 
+def _brand_name(env: Mapping[str, str]) -> str | None:
+    """Unset: the only biller's name, or "billpay" (services/identity/brand_name.py, docs/operations.md)."""
+    raw = env.get("BRAND_NAME", "").strip()
+    if len(raw) > 40 or not raw.isprintable():
+        raise ConfigError("BRAND_NAME must be at most 40 printable characters (it goes into one-SMS texts)")
+    return raw or None
+
+
 @dataclass(frozen=True)
 class NotifySettings:
     """NOTIFY_BACKEND=auto sends through each provider that is configured and to the mailbox otherwise."""
@@ -35,6 +43,7 @@ class NotifySettings:
     smtp_starttls: bool = True
     retention_days: int = 30  # OUTBOX_RETENTION_DAYS: then sent and dead messages lose recipient and payload
     ready_max_lag_seconds: float = 300.0  # OUTBOX_READY_MAX_LAG_SECONDS: /readyz fails past this outbox lag
+    brand_name: str | None = None  # BRAND_NAME: how sign-in codes and account notices name the deployment
 
     @property
     def twilio_configured(self) -> bool:
@@ -71,6 +80,7 @@ class NotifySettings:
             smtp_starttls=boolean(env, "SMTP_STARTTLS", True),
             retention_days=integer(env, "OUTBOX_RETENTION_DAYS", 30),
             ready_max_lag_seconds=seconds(env, "OUTBOX_READY_MAX_LAG_SECONDS", 300.0),
+            brand_name=_brand_name(env),
         )
         built.validate()
         return built

@@ -78,6 +78,7 @@ class Notices:
 
     base_url: str
     secret_key: str
+    brand_name: str | None = None  # BRAND_NAME
 
 
 def unlink_device(uow: UnitOfWork, customer_id: int, key: str, clock: Clock, notices: Notices) -> bool:
@@ -150,7 +151,15 @@ def _notify(uow: UnitOfWork, customer_id: int, change: str, now: datetime, notic
     customer = uow.customers.get(customer_id)
     if customer is None:
         raise NotFound("unknown customer")
-    notify_change(uow, customer, change, now, base_url=notices.base_url, secret_key=notices.secret_key)
+    notify_change(
+        uow,
+        customer,
+        change,
+        now,
+        base_url=notices.base_url,
+        secret_key=notices.secret_key,
+        brand_name=notices.brand_name,
+    )
 
 
 def customer_locale(uow: UnitOfWork, customer_id: int) -> str | None:

@@ -19,6 +19,7 @@ from ...domain.errors import NotFound
 from ...storage import models as m
 from ...storage.outbox import enqueue
 from ...storage.uow import UnitOfWork
+from .brand_name import deployment_brand_name
 
 CHANGES = ("pin", "password", "voice", "device_linked", "device_unlinked")
 SECURE_LINK_MAX_AGE_SECONDS = 7 * 24 * 3600
@@ -46,7 +47,14 @@ def secure_token_customer(secret_key: str, token: str, *, now: datetime) -> int:
 
 
 def notify_change(
-    uow: UnitOfWork, customer: m.Customer, change: str, now: datetime, *, base_url: str, secret_key: str
+    uow: UnitOfWork,
+    customer: m.Customer,
+    change: str,
+    now: datetime,
+    *,
+    base_url: str,
+    secret_key: str,
+    brand_name: str | None = None,
 ) -> None:
     """Queue the notice on every proven channel of the person, inside the caller's transaction."""
     if change not in CHANGES:
@@ -60,7 +68,12 @@ def notify_change(
                 channel=channel,
                 recipient=address,
                 locale=customer.locale,
-                payload={"change": change, "url": url, "at": now.isoformat()},
+                payload={
+                    "change": change,
+                    "url": url,
+                    "at": now.isoformat(),
+                    "brand_name": deployment_brand_name(uow, brand_name),
+                },
                 now=now,
                 customer_id=customer.id,
             )

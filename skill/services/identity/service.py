@@ -106,7 +106,8 @@ class Identity:
     def _notices(self) -> account.Notices:
         from . import account
 
-        return account.Notices(self._settings.public_base_url, self._settings.secret_key)
+        settings = self._settings
+        return account.Notices(settings.public_base_url, settings.secret_key, settings.notify.brand_name)
 
     # Sign-in
     def password_login(self, *, identifier: str, password: str, ip: str) -> int:

@@ -21,6 +21,7 @@ from ...storage import models as m
 from ...storage.errors import DuplicateKey, duplicate_keys_raised
 from ...storage.outbox import enqueue
 from ...storage.uow import UnitOfWork
+from .brand_name import deployment_brand_name
 from .directory import E164, EMAIL
 from .passwords import password_matches
 from .records import prove_channel
@@ -152,7 +153,11 @@ def start_code_login(
                 channel=destination.channel,
                 recipient=destination.address,
                 locale=locale,
-                payload={"code": code, "ttl_minutes": settings.auth.login_code_ttl_minutes},
+                payload={
+                    "code": code,
+                    "ttl_minutes": settings.auth.login_code_ttl_minutes,
+                    "brand_name": deployment_brand_name(uow, settings.notify.brand_name),
+                },
                 now=now,
                 customer_id=customer_id,
                 dedupe_key=_message_key(token),

@@ -93,6 +93,7 @@ def send_payment_link(
                 "link_id": link.id,
                 "url": url,
                 "biller": invoice.biller.name,
+                **invoice.biller.brand().message_fields(),  # logo and colour for the email
                 "amount_minor": amount,
                 "currency": invoice.currency,
                 "due_date": invoice.due_date.isoformat(),
