@@ -35,7 +35,8 @@ def content_security_policy(settings: Settings) -> str:
         "default-src": ("'self'",),
         "script-src": ("'self'", "'nonce-{nonce}'", *STRIPE_SCRIPT, *local),
         "style-src": ("'self'", "'nonce-{nonce}'"),
-        "img-src": ("'self'", "data:", "https://*.stripe.com"),
+        # Plus, per response, the https origin of the biller logo the page shows (allow_image_origin).
+        "img-src": ("'self'", "data:", "https://*.stripe.com", "{img}"),
         "font-src": ("'self'",),
         "connect-src": ("'self'", *STRIPE_CONNECT, *local),
         "frame-src": (*STRIPE_FRAME, *local),
@@ -45,6 +46,17 @@ def content_security_policy(settings: Settings) -> str:
         "frame-ancestors": ("'none'",),
     }
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+def allow_image_origin(origin: str) -> None:
+    """Let this response's page load images from `origin` (a biller's logo host; see docs/security.md)."""
+    g.csp_img_origins = (*g.get("csp_img_origins", ()), origin)
+
+
+def policy_for_response(policy: str) -> str:
+    """`content_security_policy(...)` with this response's nonce and image origins filled in."""
+    images = " ".join(g.get("csp_img_origins", ()))
+    return policy.replace("{nonce}", csp_nonce()).replace(" {img}", f" {images}" if images else "")
 
 
 def csp_nonce() -> str:
@@ -61,7 +73,7 @@ def security_headers(settings: Settings) -> Callable[[Response], Response]:
 
     def add_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", policy.replace("{nonce}", csp_nonce()))
+        headers.setdefault("Content-Security-Policy", policy_for_response(policy))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")  # payment-link tokens live in our URLs
         headers.setdefault("X-Frame-Options", "DENY")

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from ..bootstrap import Services
 from .app_services import current_services
 from .csrf import csrf_exempt
-from .headers import content_security_policy, csp_nonce
+from .headers import content_security_policy, policy_for_response
 from .login_views import fresh_proof, page_locale
 from .oauth_server import BillpayAuthorizationServer
 from .pages import render_page
@@ -99,7 +99,7 @@ def _allow_form_target(page: Response, redirect_uri: str) -> None:
     """
     parts = urlsplit(redirect_uri)
     settings = current_services().settings
-    policy = content_security_policy(settings).replace("{nonce}", csp_nonce())
+    policy = policy_for_response(content_security_policy(settings))
     page.headers["Content-Security-Policy"] = policy.replace(
         "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
     )

@@ -14,12 +14,15 @@ from typing import Any
 from flask import render_template, request
 from markupsafe import Markup, escape
 
+from ..domain.branding import Brand
 from ..domain.i18n import overlay
 from ..domain.model import MethodKind
 from ..domain.money import format_money
+from ..domain.receipts import PaidWith
 from ..services.payments.mandates import MethodView
 from ..settings import SUPPORTED_LOCALES
 from .app_services import current_services
+from .headers import allow_image_origin
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 # Accept-Language tags we match, each mapped to the locale we render: full tags first, then bare languages.
@@ -69,6 +72,11 @@ class PageText:
         brand = (method.brand or "card").replace("_", " ").title()
         return str(self("wallet.card_label", brand=brand, last4=method.last4))
 
+    def paid_with(self, method: PaidWith) -> str:
+        """ "Visa ending 4242" / "SEPA Direct Debit ending 3000" / "iDEAL": how a receipt names the method."""
+        key = f"receipt.method_{method.label_key}"
+        return str(self(key, brand=method.brand_name, last4=method.last4 or ""))
+
     def money(self, amount_minor: int, currency: str) -> str:
         return format_money(amount_minor, currency, self.locale)
 
@@ -81,7 +89,22 @@ class PageText:
 def render_page(template: str, locale: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render a page of base.html in `locale`: `t` (PageText) and `lang` are available to the template."""
     text = PageText(locale)
-    return render_template(template, t=text, lang=text.lang, **context), status
+    brand = page_brand(context)
+    if brand is not None and brand.logo_origin:
+        allow_image_origin(brand.logo_origin)
+    return render_template(template, t=text, lang=text.lang, brand=brand, **context), status
+
+
+def page_brand(context: dict[str, Any]) -> Brand | None:
+    """The biller brand the page wears: the one given, else that of the bill or wallet view it shows (one biller)."""
+    given = context.pop("brand", None)
+    if isinstance(given, Brand):
+        return given
+    for name in ("page", "bill", "view"):
+        found = getattr(context.get(name), "brand", None)
+        if isinstance(found, Brand):
+            return found
+    return None
 
 
 def render_message(locale: str, key: str, status: int, **context: Any) -> tuple[str, int]:

@@ -15,6 +15,7 @@ SESSION_LIFETIME = timedelta(minutes=30)
 _CUSTOMER_KEY = "customer_id"
 _WALLET_ONLY_KEY = "wallet_only"
 _PROVEN_KEY = "proven_at"
+_BILLER_KEY = "biller_id"
 
 
 def sign_in(customer_id: int, *, wallet_only: bool = False, proven_at: datetime | None = None) -> None:
@@ -31,6 +32,16 @@ def sign_in(customer_id: int, *, wallet_only: bool = False, proven_at: datetime 
         session[_WALLET_ONLY_KEY] = True
     if proven_at is not None:
         session[_PROVEN_KEY] = int(proven_at.timestamp())
+
+
+def remember_biller(biller_id: int) -> None:
+    """The biller whose link opened this session: the wallet page then wears that biller's brand."""
+    session[_BILLER_KEY] = biller_id
+
+
+def session_biller() -> int | None:
+    value = session.get(_BILLER_KEY)
+    return value if isinstance(value, int) else None
 
 
 def freshly_proven(now: datetime, window: timedelta) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from ...domain.branding import Brand
 from ...domain.clock import Clock
 from ...domain.errors import NotFound
 from ...domain.model import PAYABLE, InvoiceStatus, is_overdue
@@ -38,6 +39,8 @@ class PayPage:
     customer_id: int
     customer_locale: str
     biller: str
+    brand: Brand  # the biller's name, logo and colour for the page's header and buttons
+    biller_country: str  # ISO 3166: with the currency, which payment methods the page offers
     number: str
     description: str
     due_date: date
@@ -68,12 +71,26 @@ def bill_status(uow_factory: Callable[[], UnitOfWork], clock: Clock, *, token: s
     return _page(uow_factory, clock, token).status
 
 
+@dataclass(frozen=True)
+class LinkHolder:
+    customer_id: int
+    biller_id: int  # whose link it was: the wallet opened from it wears that biller's brand
+
+
 def link_customer(uow_factory: Callable[[], UnitOfWork], clock: Clock, *, token: str) -> int:
     """The customer a link belongs to, if the link is still valid (for opening the wallet from the page)."""
+    return link_holder(uow_factory, clock, token=token).customer_id
+
+
+def link_holder(uow_factory: Callable[[], UnitOfWork], clock: Clock, *, token: str) -> LinkHolder:
+    """The customer and biller of a still valid link (the wallet opened from the page wears the biller's brand)."""
     state = resolve_link(uow_factory(), token, clock)
     if state.expired:
         raise NotFound("unknown payment link")
-    return state.customer_id
+    with uow_factory() as uow:
+        invoice = uow.invoices.get(state.invoice_id)
+        assert invoice is not None
+        return LinkHolder(state.customer_id, invoice.biller_id)
 
 
 def _page(uow_factory: Callable[[], UnitOfWork], clock: Clock, token: str) -> PayPage:
@@ -89,6 +106,8 @@ def _page(uow_factory: Callable[[], UnitOfWork], clock: Clock, token: str) -> Pa
             customer_id=customer.id,
             customer_locale=customer.locale,
             biller=invoice.biller.name,
+            brand=invoice.biller.brand(),
+            biller_country=invoice.biller.country,
             number=invoice.number,
             description=invoice.description,
             due_date=invoice.due_date,
@@ -115,13 +134,18 @@ class WalletView:
     customer_name: str
     locale: str
     methods: list[MethodView]
+    brand: Brand | None = None  # when opened from one biller's payment link
 
 
-def wallet_view(uow_factory: Callable[[], UnitOfWork], *, customer_id: int) -> WalletView:
-    """The signed-in customer's stored methods (default first) for the wallet page."""
+def wallet_view(
+    uow_factory: Callable[[], UnitOfWork], *, customer_id: int, biller_id: int | None = None
+) -> WalletView:
+    """The signed-in customer's stored methods (default first) for the wallet page, in `biller_id`'s brand."""
     with uow_factory() as uow:
         customer = uow.customers.get(customer_id)
         if customer is None:
             raise NotFound("unknown customer", customer_id=customer_id)
         name, locale = customer.name, customer.locale
-    return WalletView(name, locale, stored_methods(uow_factory(), customer_id))
+        biller = uow.billers.get(biller_id) if biller_id is not None else None
+        brand = biller.brand() if biller is not None else None
+    return WalletView(name, locale, stored_methods(uow_factory(), customer_id), brand)

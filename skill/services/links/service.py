@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ...domain.model import Channel
     from ...settings import Settings
     from ...storage.uow import UnitOfWork
-    from .pay_page import BillStatus, PayPage, WalletView
+    from .pay_page import BillStatus, LinkHolder, PayPage, WalletView
 
 
 class Links:
@@ -67,10 +67,15 @@ class Links:
 
         return link_customer(self._uow, self._clock, token=token)
 
-    def wallet_view(self, customer_id: int) -> WalletView:
+    def link_holder(self, token: str) -> LinkHolder:
+        from .pay_page import link_holder
+
+        return link_holder(self._uow, self._clock, token=token)
+
+    def wallet_view(self, customer_id: int, *, biller_id: int | None = None) -> WalletView:
         from .pay_page import wallet_view
 
-        return wallet_view(self._uow, customer_id=customer_id)
+        return wallet_view(self._uow, customer_id=customer_id, biller_id=biller_id)
 
     def wallet_link_customer(self, token: str) -> int:
         """The customer a signed wallet link is for (raises NotFound when stale or forged)."""
