@@ -26,9 +26,11 @@ def build_senders(settings: Settings, extra: Mapping[str, Sender] | None = None)
     if notify.backend != "mailbox" and notify.smtp_configured:
         from .email import SmtpSender
 
-        senders["email"] = SmtpSender(notify)
+        senders["email"] = SmtpSender(notify, base_url=settings.public_base_url)
     else:
-        senders["email"] = MailboxSender("email", notify.mailbox_dir, notify.smtp_from)
+        senders["email"] = MailboxSender(
+            "email", notify.mailbox_dir, notify.smtp_from, base_url=settings.public_base_url
+        )
     senders.update(extra or {})
     return senders
 

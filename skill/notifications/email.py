@@ -18,8 +18,9 @@ def message_id(outbox_id: int, from_addr: str) -> str:
     return f"<outbox-{outbox_id}@{domain}>"
 
 
-def build_email(message: OutgoingMessage, *, from_addr: str) -> EmailMessage:
-    rendered = render(message.kind, message.locale, message.payload)
+def build_email(message: OutgoingMessage, *, from_addr: str, base_url: str = "") -> EmailMessage:
+    """base_url (PUBLIC_BASE_URL) makes a payload's `path` (a receipt's next step) an absolute link."""
+    rendered = render(message.kind, message.locale, message.payload, base_url=base_url)
     mail = EmailMessage()
     mail["Subject"] = rendered.subject
     mail["From"] = from_addr
@@ -40,14 +41,15 @@ class SmtpSender:
     channel = "email"
     resend_is_safe = True
 
-    def __init__(self, settings: NotifySettings) -> None:
+    def __init__(self, settings: NotifySettings, *, base_url: str = "") -> None:
         assert settings.smtp_host is not None and settings.smtp_from is not None
         self._settings = settings
+        self._base_url = base_url
         self._host = settings.smtp_host
         self._from = settings.smtp_from
 
     def send(self, message: OutgoingMessage) -> str | None:
-        mail = build_email(message, from_addr=self._from)
+        mail = build_email(message, from_addr=self._from, base_url=self._base_url)
         try:
             self._deliver(mail)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -23,8 +23,11 @@ class MailboxSender:
 
     resend_is_safe = False  # it can look its messages up instead (find_sent)
 
-    def __init__(self, channel: str, directory: Path, from_addr: str | None = None) -> None:
+    def __init__(
+        self, channel: str, directory: Path, from_addr: str | None = None, *, base_url: str = ""
+    ) -> None:
         self.channel = channel
+        self._base_url = base_url
         self._directory = directory
         self._from = from_addr or DEMO_FROM
 
@@ -33,7 +36,10 @@ class MailboxSender:
         return mailbox.Maildir(self._directory, create=True)
 
     def send(self, message: OutgoingMessage) -> str | None:
-        mail = build_email(message, from_addr=self._from) if self.channel == "email" else self._sms(message)
+        if self.channel == "email":
+            mail = build_email(message, from_addr=self._from, base_url=self._base_url)
+        else:
+            mail = self._sms(message)
         # Maildir delivers through tmp/ then a rename into new/: a reader never sees half a message.
         return f"mailbox:{self._maildir().add(mail)}"
 

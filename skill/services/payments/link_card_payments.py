@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ...domain.clock import Clock
 from ...domain.errors import InvalidInput, NotFound
 from ...domain.model import PAYABLE, MethodKind, PaymentStatus
-from ...payments.gateway import GatewayError, PaymentGateway
+from ...payments.gateway import GatewayError, MethodDetails, PaymentGateway
 from ...settings import ConfigError
 from ...storage.uow import UnitOfWork
 from ..links.payment_links import resolve_link
@@ -104,10 +104,10 @@ def charge_link_card(
         raise NotFound("unknown setup", setup_intent_id=setup_intent_id)
     if setup.status != "succeeded" or setup.payment_method is None:
         raise InvalidInput("the card has not been set up", field="setup_intent", status=setup.status)
-    gateway.attach_method(
+    card = gateway.attach_method(
         payment_method=setup.payment_method, customer=setup.customer
     )  # localstripe: not yet
-    if not _reserve(uow_factory(), clock, attempt_id):
+    if not _reserve(uow_factory(), clock, attempt_id, card):
         return LinkCharge(link_payment_status(uow_factory, clock, token=token, attempt_id=attempt_id))
     save = setup.metadata.get("billpay_save_method", "0")
     try:
@@ -137,8 +137,11 @@ def charge_link_card(
     return LinkCharge(status, result.client_secret if result.status == "requires_action" else None)
 
 
-def _reserve(uow: UnitOfWork, clock: Clock, attempt_id: int) -> bool:
-    """Under the invoice lock: this attempt becomes money in flight (processing), if it still fits the bill."""
+def _reserve(uow: UnitOfWork, clock: Clock, attempt_id: int, card: MethodDetails) -> bool:
+    """Under the invoice lock: this attempt becomes money in flight (processing), if it still fits the bill.
+
+    The card's brand and last four are kept on the attempt for its receipt ("Visa ending 4242").
+    """
     with uow:
         unlocked = uow.attempts.get(attempt_id)
         assert unlocked is not None
@@ -151,6 +154,7 @@ def _reserve(uow: UnitOfWork, clock: Clock, attempt_id: int) -> bool:
             raise LinkNotPayable("this bill is no longer payable", status=str(invoice.status))
         check_amount_available(uow, invoice, attempt.amount_minor)
         attempt.status = PaymentStatus.PROCESSING
+        attempt.method_brand, attempt.method_last4 = card.brand, card.last4
         attempt.updated_at = clock.now()
         uow.commit()
         return True
