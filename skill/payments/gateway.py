@@ -178,10 +178,11 @@ class PaymentGateway(Protocol):
         currency: str,
         customer: str,
         payment_method: str,
+        method_kind: MethodKind,
         idempotency_key: str,
         metadata: dict[str, str],
     ) -> ChargeResult:
-        """Create and confirm an off-session PaymentIntent on a stored card or SEPA mandate."""
+        """Create and confirm an off-session PaymentIntent on a stored card or SEPA mandate (of `method_kind`)."""
         ...
 
     def charge_on_session(
@@ -203,11 +204,12 @@ class PaymentGateway(Protocol):
         amount_minor: int,
         currency: str,
         customer: str | None,
+        method: str,
         save_method: bool,
         idempotency_key: str,
         metadata: dict[str, str],
     ) -> IntentHandle:
-        """An unconfirmed PaymentIntent for the payment-link page (the browser confirms it)."""
+        """An unconfirmed PaymentIntent for the payment-link page, for one `method` the browser confirms."""
         ...
 
     def retrieve_payment(self, reference: str) -> PaymentInfo:

@@ -116,15 +116,21 @@ class StripeGateway:
         currency: str,
         customer: str,
         payment_method: str,
+        method_kind: MethodKind,
         idempotency_key: str,
         metadata: dict[str, str],
     ) -> ChargeResult:
         # https://docs.stripe.com/payments/save-and-reuse#charge-saved-payment-method
+        # payment_method_types is explicit: without it the pinned API version applies the Dashboard's methods
+        # (automatic_payment_methods), and confirm=true then demands a return_url for redirect methods
+        # (https://docs.stripe.com/upgrades/manage-payment-methods). A SEPA method set up by a SetupIntent carries
+        # its mandate, so no mandate_data here (https://docs.stripe.com/payments/sepa-debit/set-up-payment).
         params = {
             "amount": amount_minor,
             "currency": currency.lower(),
             "customer": customer,
             "payment_method": payment_method,
+            "payment_method_types": [str(method_kind)],
             "off_session": True,
             "confirm": True,
             "metadata": metadata,
@@ -148,6 +154,7 @@ class StripeGateway:
             "currency": currency.lower(),
             "customer": customer,
             "payment_method": payment_method,
+            "payment_method_types": ["card"],  # a card set up on the page; see charge_off_session
             "confirm": True,
             "metadata": metadata,
         }
@@ -167,15 +174,17 @@ class StripeGateway:
         amount_minor: int,
         currency: str,
         customer: str | None,
+        method: str,
         save_method: bool,
         idempotency_key: str,
         metadata: dict[str, str],
     ) -> IntentHandle:
+        # The one method the customer chose: the page confirms with that method's Stripe.js call
+        # (confirmSepaDebitPayment adds the mandate_data, confirmIdealPayment the return_url).
         params: dict[str, Any] = {
             "amount": amount_minor,
             "currency": currency.lower(),
-            # automatic_payment_methods is the modern default but localstripe refuses it; list them instead.
-            "payment_method_types": list(self._browser.payment_method_types),
+            "payment_method_types": [method],
             "metadata": {**metadata, "billpay_save_method": "1" if save_method else "0"},
         }
         if customer:

@@ -70,7 +70,13 @@ def _pepper(env: Mapping[str, str]) -> str:
 
 
 def _method_types(env: Mapping[str, str]) -> tuple[str, ...]:
-    raw = env.get("STRIPE_PAYMENT_METHOD_TYPES") or "card"
+    """The methods the Stripe account has on; domain/payment_methods.py narrows them per bill.
+
+    Unset: card, SEPA Direct Debit and iDEAL, except against localstripe (STRIPE_API_BASE, the demo), whose
+    Stripe.js shim has no confirmSepaDebitPayment or confirmIdealPayment: card only there.
+    """
+    default = "card" if env.get("STRIPE_API_BASE") else "card,sepa_debit,ideal"
+    raw = env.get("STRIPE_PAYMENT_METHOD_TYPES") or default
     types = tuple(t.strip() for t in raw.split(",") if t.strip())
     if not types or not all(t.replace("_", "").isalpha() and t.islower() for t in types):
         raise ConfigError(
@@ -95,7 +101,7 @@ class Settings:
     stripe_webhook_secret: str | None = field(default=None, repr=False)
     stripe_api_base: str | None = None
     stripe_publishable_key: str | None = None
-    stripe_payment_method_types: tuple[str, ...] = ("card",)  # offered on the payment-link page
+    stripe_payment_method_types: tuple[str, ...] = ("card",)  # enabled on the account; narrowed per bill
     link_ttl_hours: int = 72
     token_ttl_days: int = 90
     demo_mode: bool = False

@@ -63,6 +63,9 @@ class FakeGateway:
     refunds: list[tuple[str, int]] = field(default_factory=list)
     unreachable: bool = False  # every call raises GatewayError (outcome unknown)
     charge_then_unreachable: bool = False  # the charge happens, then the answer is lost
+    payment_method_types: tuple[str, ...] = ("card",)  # what the account has on (STRIPE_PAYMENT_METHOD_TYPES)
+    intent_methods: list[str] = field(default_factory=list)  # the method of each page PaymentIntent created
+    charge_kinds: list[MethodKind] = field(default_factory=list)  # the method kind each charge was sent as
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def _id(self, prefix: str) -> str:
@@ -116,7 +119,7 @@ class FakeGateway:
 
     # --- PaymentGateway -----------------------------------------------------------------------------
     def browser_config(self) -> BrowserConfig:
-        return BrowserConfig("pk_test_fake", "https://js.stripe.test/v3/", ("card",))
+        return BrowserConfig("pk_test_fake", "https://js.stripe.test/v3/", self.payment_method_types)
 
     def ensure_customer(self, *, existing_id: str | None, our_customer_id: int) -> str:
         self._call()
@@ -135,9 +138,11 @@ class FakeGateway:
         payment_method: str,
         idempotency_key: str,
         metadata: dict[str, str],
+        method_kind: MethodKind | None = None,
     ) -> ChargeResult:
         self._call()
         method = self.methods[payment_method]
+        self.charge_kinds.append(method_kind or MethodKind.CARD)  # None: charge_on_session's card
         assert method.details.customer == customer, "method not attached to this customer"
         reference = self._id("pi")
         behaviour, _, reason = method.behaviour.partition(":")
@@ -204,11 +209,13 @@ class FakeGateway:
         amount_minor: int,
         currency: str,
         customer: str | None,
+        method: str,
         save_method: bool,
         idempotency_key: str,
         metadata: dict[str, str],
     ) -> IntentHandle:
         self._call()
+        self.intent_methods.append(method)
         reference = self._id("pi")
         meta = {**metadata, "billpay_save_method": "1" if save_method else "0"}
         info = PaymentInfo(reference, "open", amount_minor, currency, customer=customer, metadata=meta)

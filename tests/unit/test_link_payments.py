@@ -12,6 +12,7 @@ from skill.services.links.payment_links import send_payment_link
 from skill.services.payments.link_card_payments import charge_link_card, start_link_card_payment
 from skill.services.payments.link_payments import (
     LinkNotPayable,
+    MethodNotOffered,
     confirm_link_payment_from_provider,
     link_payment_status,
     start_link_payment,
@@ -287,3 +288,19 @@ def test_the_two_step_flow_saves_the_card_only_when_asked(services, fake, demo) 
 
     labels = [m.label for m in stored_methods(services.uow(), demo.customer_id)]
     assert labels == ["Visa ending 4242", "Visa ending 0002"]
+
+
+def test_the_page_intent_is_for_the_chosen_bank_method_when_the_bill_offers_it(services, fake, demo) -> None:
+    fake.payment_method_types = ("card", "sepa_debit", "ideal")  # Aqua Pura is in NL and bills in EUR
+    start_link_payment(services.uow, fake, services.clock, token=link_token(services, demo), method="ideal")
+    start_link_payment(
+        services.uow, fake, services.clock, token=link_token(services, demo), method="sepa_debit"
+    )
+    assert fake.intent_methods == ["ideal", "sepa_debit"]
+
+
+def test_a_method_the_bill_is_not_offered_in_starts_nothing(services, fake, demo) -> None:
+    token = link_token(services, demo)  # the account has only cards on (the fake's default)
+    with pytest.raises(MethodNotOffered):
+        start_link_payment(services.uow, fake, services.clock, token=token, method="sepa_debit")
+    assert fake.intents == {} and attempts(services, invoice(services, WATER).id) == []

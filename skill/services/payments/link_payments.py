@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ...domain.clock import Clock
-from ...domain.errors import IllegalTransition, NotFound
+from ...domain.errors import IllegalTransition, InvalidInput, NotFound
 from ...domain.model import PAYABLE, Channel, EventKind, InvoiceStatus, PaymentStatus
+from ...domain.payment_methods import offered_methods
+from ...domain.receipts import Receipt
 from ...domain.tokens import hash_token
 from ...payments.gateway import PaymentGateway
 from ...settings import ConfigError
@@ -17,6 +19,7 @@ from ...storage.uow import UnitOfWork
 from ..links.payment_links import resolve_link
 from .mandates import check_amount_available
 from .methods import provider_customer
+from .receipts import receipt_of
 from .settlement import IN_FLIGHT, apply_payment, provider_key, provider_metadata
 
 MAX_ROW_ID = 2_147_483_647  # ids are 32-bit INTEGER columns on PostgreSQL
@@ -26,6 +29,12 @@ class LinkNotPayable(IllegalTransition):
     """The link expired, or its bill is paid or void: the page says so and never charges."""
 
     code = "link_not_payable"
+
+
+class MethodNotOffered(InvalidInput):
+    """The page sent a method this bill is not offered in (its biller's country or currency rules it out)."""
+
+    code = "method_not_offered"
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class LinkPaymentStatus:
     amount_minor: int
     currency: str
     failure_reason: str | None = None
+    receipt: Receipt | None = None  # reference, method, date and invoice (services/payments/receipts.py)
 
     @property
     def finished(self) -> bool:
@@ -62,14 +72,16 @@ def start_link_payment(
     *,
     token: str,
     amount_minor: int | None = None,
+    method: str = "card",
     save_method: bool = False,
 ) -> LinkPaymentStart:
     """Start paying a link: the link's amount, or `amount_minor` where the biller accepts partial payments.
 
-    Writes a pending attempt (channel link) first, then creates an unconfirmed PaymentIntent with the
-    configured payment_method_types. With `save_method` the card is saved for paying by voice once paid.
-    Raises NotFound (unknown token), LinkNotPayable (expired, paid, void), InvalidAmount /
-    PartialPaymentNotAllowed, PaymentInProgress (a voice payment already covers the bill).
+    Writes a pending attempt (channel link) first, then creates an unconfirmed PaymentIntent for `method`
+    (sepa_debit, ideal; card where the browser confirms the card itself), which must be one the page offers
+    for this bill (domain/payment_methods.py). With `save_method` the card is saved for paying by voice once
+    paid. Raises NotFound (unknown token), LinkNotPayable (expired, paid, void), MethodNotOffered,
+    InvalidAmount / PartialPaymentNotAllowed, PaymentInProgress (a voice payment already covers the bill).
     """
     state = resolve_link(uow_factory(), token, clock)
     if not state.payable:
@@ -78,6 +90,8 @@ def start_link_payment(
     if not browser.publishable_key:
         raise ConfigError("STRIPE_PUBLISHABLE_KEY is not set: the payment page needs it")
     check_link_amount(uow_factory(), state.link_id, amount_minor)  # before anything reaches the provider
+    if method not in link_methods(uow_factory(), state.link_id, browser.payment_method_types):
+        raise MethodNotOffered("this payment method is not offered for this bill", method=method)
     customer = provider_customer(uow_factory, gateway, state.customer_id) if save_method else None
     attempt_id, amount, currency, key, metadata = begin_link_attempt(
         uow_factory(), clock, state.link_id, amount_minor
@@ -86,6 +100,7 @@ def start_link_payment(
         amount_minor=amount,
         currency=currency,
         customer=customer,
+        method=method,
         save_method=save_method,
         idempotency_key=key,
         metadata=metadata,
@@ -135,6 +150,16 @@ def confirm_link_payment_from_provider(
     if reference is not None and unsettled:
         apply_payment(uow_factory, gateway, clock, attempt_id, gateway.retrieve_payment(reference))
     return link_payment_status(uow_factory, clock, token=token, attempt_id=attempt_id)
+
+
+def link_methods(uow: UnitOfWork, link_id: int, enabled: tuple[str, ...]) -> tuple[str, ...]:
+    """The methods the page offers for this link's bill: its biller's country and the bill's currency."""
+    with uow:
+        link = uow.links.get(link_id)
+        invoice = uow.invoices.get(link.invoice_id) if link is not None else None
+        if invoice is None:
+            return ()
+        return offered_methods(country=invoice.biller.country, currency=invoice.currency, enabled=enabled)
 
 
 def check_link_amount(uow: UnitOfWork, link_id: int, amount_minor: int | None) -> None:
@@ -208,4 +233,5 @@ def status_of(attempt: m.PaymentAttempt) -> LinkPaymentStatus:
         attempt.amount_minor,
         attempt.currency,
         attempt.failure_reason,
+        receipt_of(attempt),
     )

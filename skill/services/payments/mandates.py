@@ -109,6 +109,7 @@ def pay_with_mandate(
             currency=begun.currency,
             customer=begun.provider_customer,
             payment_method=begun.provider_method,
+            method_kind=begun.method_kind,
             idempotency_key=begun.provider_key,
             metadata=begun.metadata,
         )
@@ -136,6 +137,7 @@ class _Begun:
     currency: str
     provider_customer: str
     provider_method: str
+    method_kind: MethodKind
     provider_key: str
     metadata: dict[str, str]
 
@@ -192,6 +194,7 @@ def _begin_attempt(uow: UnitOfWork, clock: Clock, req: _MandateRequest) -> _Begu
             invoice.currency,
             method.provider_customer_id,
             method.provider_method_id,
+            MethodKind(method.kind),
             provider_key(attempt),
             provider_metadata(attempt),
         )

@@ -64,8 +64,15 @@ class Payments:
         """What Stripe.js needs on a page (the publishable key); builds the gateway if not built yet."""
         return self._gateway().browser_config()
 
+    def offered_methods(self, *, country: str, currency: str) -> tuple[str, ...]:
+        """The methods the pay page offers for a bill: the account's enabled ones, narrowed by the bill's rule."""
+        from ...domain.payment_methods import offered_methods
+
+        enabled = self._gateway().browser_config().payment_method_types
+        return offered_methods(country=country, currency=currency, enabled=enabled)
+
     def start_link_payment(
-        self, *, token: str, amount_minor: int | None = None, save_method: bool = False
+        self, *, token: str, amount_minor: int | None = None, method: str = "card", save_method: bool = False
     ) -> LinkPaymentStart:
         from .link_payments import start_link_payment
 
@@ -75,6 +82,7 @@ class Payments:
             self._clock,
             token=token,
             amount_minor=amount_minor,
+            method=method,
             save_method=save_method,
         )
 

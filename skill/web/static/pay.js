@@ -6,9 +6,23 @@
   var form = document.getElementById("pay-form");
   if (!form) { return; }
   var cfg = form.dataset;
-  var stripe = Stripe(cfg.publishableKey);
-  var card = stripe.elements().create("card");
+  // https://docs.stripe.com/js/initializing#init_stripe_js-options-locale : Stripe.js's own messages (a declined
+  // card, an invalid number) in the page's language (en, de, nl, sv), not the browser's.
+  var stripe = Stripe(cfg.publishableKey, {locale: cfg.stripeLocale || "auto"});
+  var elements = stripe.elements();
+  var card = elements.create("card");
   card.mount("#card-element");
+  // Stripe.js's IBAN and iDEAL bank Elements: the bank details go to Stripe, never to us.
+  // https://docs.stripe.com/js/elements_object/create_element?type=iban
+  var iban = null, idealBank = null;
+  if (document.getElementById("iban-element")) {
+    iban = elements.create("iban", {supportedCountries: ["SEPA"]});
+    iban.mount("#iban-element");
+  }
+  if (document.getElementById("ideal-bank-element")) {
+    idealBank = elements.create("idealBank");
+    idealBank.mount("#ideal-bank-element");
+  }
   var button = document.getElementById("pay-button");
   var working = document.getElementById("pay-working");
   var errorBox = document.getElementById("pay-error");
@@ -72,21 +86,28 @@
     done(started.attempt_id);
   }
 
-  async function payBySepa(started) {
+  function sepaDetails() {
+    var name = document.getElementById("holder").value.trim();
+    var email = document.getElementById("email").value.trim();
+    return name && email ? {name: name, email: email} : null;
+  }
+
+  // https://docs.stripe.com/js/payment_intents/confirm_sepa_debit_payment : name and email are required; the
+  // mandate text is on the page. The intent is "processing" until the debit settles (webhook, days later).
+  async function payBySepa(started, billing) {
     var result = await stripe.confirmSepaDebitPayment(started.client_secret, {
-      payment_method: {
-        sepa_debit: {iban: document.getElementById("iban").value.replace(/\s+/g, "")},
-        billing_details: {name: document.getElementById("holder").value, email: document.getElementById("email").value},
-      },
+      payment_method: {sepa_debit: iban, billing_details: billing},
     });
     if (result.error) { return fail(result.error.message); }
     done(started.attempt_id);
   }
 
+  // https://docs.stripe.com/js/payment_intents/confirm_ideal_payment : on success Stripe.js redirects to the
+  // bank, which returns to return_url (our done page, which asks Stripe server side); it resolves only on error.
   async function payByIdeal(started) {
     var back = new URL(cfg.doneUrl + "?attempt=" + encodeURIComponent(started.attempt_id), window.location.href);
     var result = await stripe.confirmIdealPayment(started.client_secret, {
-      payment_method: {ideal: {}}, return_url: back.href,
+      payment_method: {ideal: idealBank}, return_url: back.href,
     });
     if (result && result.error) { return fail(result.error.message); }
   }
@@ -98,6 +119,8 @@
       var amount = document.getElementById("amount");
       var save = document.getElementById("save");
       var method = chosenMethod();
+      var billing = method === "sepa_debit" ? sepaDetails() : null;
+      if (method === "sepa_debit" && !billing) { return fail(cfg.msgSepaDetails); }
       var started = await post(cfg.startUrl, {
         method: method,
         amount: amount ? amount.value : null,
@@ -105,7 +128,7 @@
         save: method === "card" && !!(save && save.checked),
       });
       if (!started.ok) { return fail(started.data.message); }
-      if (method === "sepa_debit") { return await payBySepa(started.data); }
+      if (method === "sepa_debit") { return await payBySepa(started.data, billing); }
       if (method === "ideal") { return await payByIdeal(started.data); }
       return await payByCard(started.data);
     } catch (err) {
