@@ -19,9 +19,10 @@ from ..services.payments.link_payments import MAX_ROW_ID
 from ..settings import ConfigError
 from .amounts import parse_amount
 from .app_services import current_services
+from .invoice_links import invoice_page_url
 from .json_body import JsonBodyError, json_object
 from .pages import PageText, choose_locale, render_message, render_page
-from .sessions import sign_in
+from .sessions import remember_biller, sign_in
 from .statuses import status_of
 
 bp = Blueprint("pay", __name__)
@@ -53,7 +54,15 @@ def pay_page(token: str) -> ResponseReturnValue:
     if page.state != "payable":
         key, status = _MESSAGE_FOR_STATE.get(page.state, ("link_disputed", 200))
         return render_message(locale, key, status, bill=page)
-    return render_page("pay.html", locale, page=page, token=token, browser=_browser_config())
+    browser = _browser_config()
+    methods = (
+        current_services().payments.offered_methods(
+            country=page.biller_country, currency=page.status.currency
+        )
+        if browser
+        else ()
+    )
+    return render_page("pay.html", locale, page=page, token=token, browser=browser, methods=methods)
 
 
 @bp.get("/pay/<token>/status")
@@ -97,7 +106,7 @@ def pay_start(token: str) -> ResponseReturnValue:
                 token=token, amount_minor=amount, save_method=save
             )
         else:
-            start = services.payments.start_link_payment(token=token, amount_minor=amount, save_method=save)
+            start = services.payments.start_link_payment(token=token, amount_minor=amount, method=method)
     except (DomainError, GatewayError, ConfigError) as exc:
         return _refusal(exc, form)
     return jsonify({"attempt_id": start.attempt_id, "client_secret": start.client_secret, "method": method})
@@ -141,17 +150,19 @@ def pay_done(token: str) -> ResponseReturnValue:
         payment = services.payments.link_payment_status(token=token, attempt_id=attempt)
         page = services.links.open_pay_page(token)
     locale = choose_locale(page.customer_locale)
-    return render_page("done.html", locale, page=page, payment=payment, token=token)
+    next_step = invoice_page_url(payment.receipt.invoice_id) if payment.receipt else None
+    return render_page("done.html", locale, page=page, payment=payment, token=token, invoice_url=next_step)
 
 
 @bp.post("/pay/<token>/wallet")
 def pay_open_wallet(token: str) -> ResponseReturnValue:
     """The customer holding a valid link may manage their stored methods (see wallet.py)."""
     try:
-        customer_id = current_services().links.link_customer(token)
+        holder = current_services().links.link_holder(token)
     except NotFound:
         return render_message(choose_locale(), "wallet_signin", 401)
-    sign_in(customer_id, wallet_only=True)
+    sign_in(holder.customer_id, wallet_only=True)
+    remember_biller(holder.biller_id)
     return redirect(url_for("wallet.wallet_page"), 303)
 
 
