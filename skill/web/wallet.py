@@ -19,7 +19,7 @@ from ..settings import ConfigError
 from .app_services import current_services
 from .json_body import JsonBodyError, json_object
 from .pages import PageText, choose_locale, render_message, render_page
-from .sessions import sign_in, sign_out, signed_in_customer
+from .sessions import session_biller, sign_in, sign_out, signed_in_customer
 
 bp = Blueprint("wallet", __name__)
 
@@ -38,12 +38,15 @@ def wallet_page() -> ResponseReturnValue:
     if customer_id is None:
         return render_message(choose_locale(), "wallet_signin", 401)
     try:
-        view = services.links.wallet_view(customer_id)
+        view = services.links.wallet_view(customer_id, biller_id=session_biller())
     except NotFound:  # the customer was deleted since signing in
         sign_out()
         return render_message(choose_locale(), "wallet_signin", 401)
     browser = _browser()
-    return render_page("wallet.html", choose_locale(view.locale), view=view, browser=browser)
+    asked = request.args.get("remove", "")  # the confirmation step of removing one method (see wallet.html)
+    confirm_remove = int(asked) if asked.isascii() and asked.isdigit() and len(asked) <= 10 else None
+    locale = choose_locale(view.locale)
+    return render_page("wallet.html", locale, view=view, browser=browser, confirm_remove=confirm_remove)
 
 
 @bp.post("/wallet/setup")
@@ -89,6 +92,10 @@ def wallet_remove(method_id: int) -> ResponseReturnValue:
     if customer_id is None:
         return render_message(choose_locale(), "wallet_signin", 401)
     try:
+        if request.form.get("confirm") != "yes":  # removing is two steps: an unconfirmed post only asks
+            if method_id not in {method.id for method in services.links.wallet_view(customer_id).methods}:
+                raise NotFound("unknown payment method", payment_method_id=method_id)
+            return redirect(url_for("wallet.wallet_page", remove=method_id, _anchor="confirm-remove"), 303)
         services.payments.remove_method(customer_id=customer_id, method_id=method_id)
     except NotFound:
         return render_message(choose_locale(), "not_found", 404)

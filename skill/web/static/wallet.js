@@ -5,7 +5,8 @@
   var form = document.getElementById("wallet-form");
   if (!form) { return; }
   var cfg = form.dataset;
-  var stripe = Stripe(cfg.publishableKey);
+  // https://docs.stripe.com/js/initializing#init_stripe_js-options-locale : Stripe.js's messages in the page's language.
+  var stripe = Stripe(cfg.publishableKey, {locale: cfg.stripeLocale || "auto"});
   var card = stripe.elements().create("card");
   card.mount("#card-element");
   var button = document.getElementById("wallet-button");

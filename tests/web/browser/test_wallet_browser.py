@@ -46,6 +46,7 @@ def test_wallet_add_card_and_mandate_choose_default_and_remove(
     page.locator("li", has_text="IBAN ending 3000").get_by_role("button", name="Make default").click()
     expect(page.locator(".notice.ok")).to_have_text("IBAN ending 3000 is now your default.")
     page.locator("li", has_text="Visa ending 4242").get_by_role("button", name="Remove").click()
+    page.get_by_role("button", name="Yes, remove it").click()  # removing asks first
     expect(page.locator(".notice.ok")).to_have_text("Removed: Visa ending 4242.")
 
     assert sorted(methods(services, provisioned.customer_id)) == [

@@ -149,7 +149,9 @@ def test_choosing_the_default_and_removing_a_method(
 
     client.post(f"/wallet/{new_id}/default", data={"csrf_token": csrf})
     assert ("IBAN ending 3000", True) in _methods(services, demo.customer_id)
-    client.post(f"/wallet/{card_id}/remove", data={"csrf_token": csrf, "label": "Visa ending 4242"})
+    client.post(
+        f"/wallet/{card_id}/remove", data={"csrf_token": csrf, "label": "Visa ending 4242", "confirm": "yes"}
+    )
 
     assert _methods(services, demo.customer_id) == [("IBAN ending 3000", True)]
     assert "Removed: Visa ending 4242." in client.get("/wallet").get_data(as_text=True)
@@ -182,7 +184,43 @@ def test_another_customers_method_cannot_be_removed(
 
     with services.uow() as uow:
         card_id = uow.methods.active_for_customer(demo.customer_id)[0].id
-    response = client.post(f"/wallet/{card_id}/remove", data={"csrf_token": csrf})
+    response = client.post(f"/wallet/{card_id}/remove", data={"csrf_token": csrf, "confirm": "yes"})
 
     assert response.status_code == 404
     assert _methods(services, demo.customer_id) == [("Visa ending 4242", True)]
+
+
+def test_removing_a_method_asks_first_and_says_what_it_means_for_voice(
+    client: FlaskClient, services: Services, demo: DemoSummary, gateway: FakeGateway
+) -> None:
+    csrf = _sign_in(client, services, demo.customer_id)
+    gateway.add_method(method_id="pm_demo_visa_4242", customer="cus_demo_unprovisioned")
+    with services.uow() as uow:
+        card_id = uow.methods.active_for_customer(demo.customer_id)[0].id
+
+    asked = client.post(f"/wallet/{card_id}/remove", data={"csrf_token": csrf})  # no confirm: only asks
+    assert (
+        asked.status_code == 303 and asked.headers["Location"] == f"/wallet?remove={card_id}#confirm-remove"
+    )
+    html = client.get(f"/wallet?remove={card_id}").get_data(as_text=True)
+
+    assert _methods(services, demo.customer_id) == [("Visa ending 4242", True)]
+    assert "Remove Visa ending 4242?" in html
+    assert "Alexa cannot pay your bills by voice until you add a new one" in html
+    assert 'name="confirm" value="yes"' in html
+    client.post(f"/wallet/{card_id}/remove", data={"csrf_token": csrf, "confirm": "yes"})
+    assert _methods(services, demo.customer_id) == []
+
+
+def test_the_wallet_has_one_heading_per_section(
+    client: FlaskClient, services: Services, demo: DemoSummary
+) -> None:
+    import re
+
+    _sign_in(client, services, demo.customer_id)
+    html = client.get("/wallet").get_data(as_text=True)
+
+    headings = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[12][^>]*>(.*?)</h[12]>", html)]
+    legends = re.findall(r"<legend>(.*?)</legend>", html)
+    assert len(headings) == len(set(headings)), headings
+    assert not set(legends) & set(headings), (legends, headings)
