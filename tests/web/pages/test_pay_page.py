@@ -258,3 +258,26 @@ def test_the_links_currency_reads_the_amount_whatever_the_browser_claims(
     _, charged, _ = _pay_by_card(client, gateway, token, amount="20", currency="JPY", locale="en-US")
     assert charged.get_json()["status"] == "succeeded"
     assert invoice(services, ELECTRICITY).amount_paid_minor == 2000
+
+
+def test_a_dutch_euro_bill_offers_card_sepa_and_ideal_when_the_account_has_them(
+    client: FlaskClient, gateway: FakeGateway, water_token: str
+) -> None:
+    gateway.payment_method_types = ("card", "sepa_debit", "ideal")
+    html = client.get(f"/pay/{water_token}").get_data(as_text=True)
+
+    for kind in ("card", "sepa_debit", "ideal"):
+        assert f'name="method" value="{kind}"' in html, kind
+    assert 'id="iban-element"' in html and 'id="ideal-bank-element"' in html
+
+
+def test_with_cards_only_the_page_has_no_bank_fields_and_refuses_a_bank_method(
+    client: FlaskClient, gateway: FakeGateway, water_token: str
+) -> None:
+    html = client.get(f"/pay/{water_token}").get_data(as_text=True)
+    assert '<input type="hidden" name="method" value="card">' in html
+    assert "iban-element" not in html and "ideal-bank-element" not in html
+
+    refused = _start(client, water_token, csrf_of(html), method="sepa_debit")
+    assert (refused.status_code, refused.get_json()["error"]) == (400, "method_not_offered")
+    assert gateway.intents == {}
