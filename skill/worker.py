@@ -33,8 +33,6 @@ def run_workers(
     senders: Mapping[str, Sender] | None = None,
 ) -> Counter[str]:
     """Each thread is an independent claimer with its own worker id; they share the engine and the senders."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if senders is None:
         senders = build_senders(services.settings, extra={"webhook": webhook_sender(services)})
     stop = threading.Event()
