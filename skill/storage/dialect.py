@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
 def insert_for(session: Session) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT (both SQLite and PostgreSQL support it)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    """The dialect's INSERT, which has ON CONFLICT (both SQLite and PostgreSQL support it).
+
+    Imported on use: the engine has loaded its own dialect already, and the other one is dozens of modules the
+    Alexa cold start would otherwise pay for.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
