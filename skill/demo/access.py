@@ -11,17 +11,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..settings import DEMO_TOKEN_FILE
 from .seed import DEMO_EMAIL
 
 if TYPE_CHECKING:
     from ..bootstrap import Services
 
-TOKEN_FILE = "demo-linking-token"  # noqa: S105 (a file name)
 TOKEN_TTL = timedelta(days=7)
 
 
 def demo_token_path(var_dir: Path) -> Path:
-    return var_dir / TOKEN_FILE
+    return var_dir / DEMO_TOKEN_FILE
 
 
 def demo_linking_token(services: Services, var_dir: Path) -> tuple[str, bool]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..bootstrap import Services, bootstrap
 from ..payments.localstripe_process import API_KEY, LocalStripe, start_localstripe
 from ..settings import Settings
+from ..settings import var_dir as settings_var_dir
 from .lock import DemoAlreadyRunning, acquire_demo_lock
 from .timing import report_first_healthy_answer, started_at
 from .worker import start_demo_worker, stop_demo_worker
@@ -22,7 +23,7 @@ from .worker import start_demo_worker, stop_demo_worker
 
 def run_demo(host: str, port: int, *, serve: Callable[[str, int], None] | None = None) -> int:
     started = started_at()
-    var_dir = Path(os.environ.get("BILLPAY_VAR_DIR", "var")).resolve()
+    var_dir = settings_var_dir(os.environ)  # read before the settings: the lock comes first
     reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a comparison)
     try:
         lock = acquire_demo_lock(var_dir)

@@ -20,6 +20,14 @@ SUPPORTED_LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL", "sv-SE")
 ALEXA_LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL")
 
 
+DEMO_TOKEN_FILE = "demo-linking-token"  # noqa: S105 (a file name): the demo customer's raw linking token
+
+
+def var_dir(env: Mapping[str, str]) -> Path:
+    """BILLPAY_VAR_DIR (default ./var): the demo's and the default SQLite database's files."""
+    return Path(env.get("BILLPAY_VAR_DIR", "var")).resolve()
+
+
 def on_lambda(env: Mapping[str, str]) -> bool:
     """AWS Lambda sets AWS_LAMBDA_FUNCTION_NAME in every function's environment."""
     return bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
@@ -36,7 +44,7 @@ def _database_url(env: Mapping[str, str]) -> str:
             + ("it is not set" if not raw else f"got a URL with scheme {raw.split(':', 1)[0]!r}")
         )
     if not raw:
-        path = Path(env.get("BILLPAY_VAR_DIR", "var")).resolve() / "billpay.sqlite3"
+        path = var_dir(env) / "billpay.sqlite3"
         return f"sqlite:///{path}"
     if raw.startswith(("postgres://", "postgresql://")):
         # Heroku-style and bare URLs get the psycopg 3 driver we ship.
@@ -91,6 +99,7 @@ class Settings:
     db_pool_size: int = 5  # DB_POOL_SIZE: PostgreSQL connections kept per process (1 on Lambda)
     db_max_overflow: int = 5  # DB_MAX_OVERFLOW: extra connections under a burst (1 on Lambda)
     public_base_url: str = "http://127.0.0.1:8000"
+    var_dir: Path = field(default_factory=lambda: Path("var").resolve())  # BILLPAY_VAR_DIR
     secret_key: str = field(default="", repr=False)
     pin_pepper: str = field(default="", repr=False)  # PIN_PEPPER; see voice_pin_pepper
     default_locale: str = "en-US"
@@ -127,6 +136,7 @@ class Settings:
             raise ConfigError("ALEXA_SKILL_ID must look like amzn1.ask.skill.<uuid>")
         return cls(
             database_url=_database_url(env),
+            var_dir=var_dir(env),
             # Each Lambda container is its own process with its own pool: keep it small (docs/deploy.md).
             db_pool_size=integer(env, "DB_POOL_SIZE", 1 if on_lambda(env) else 5, minimum=1),
             db_max_overflow=integer(env, "DB_MAX_OVERFLOW", 1 if on_lambda(env) else 5, minimum=0),
@@ -151,6 +161,11 @@ class Settings:
             notify=NotifySettings.from_env(env),
             auth=AuthSettings.from_env(env),
         )
+
+    @property
+    def demo_token_path(self) -> Path:
+        """Where `billpay demo run` keeps the demo customer's linking token (0600), read by the start page."""
+        return self.var_dir / DEMO_TOKEN_FILE
 
     @property
     def voice_pin_pepper(self) -> bytes:

@@ -6,8 +6,6 @@ payment links and one-time codes, which must never be readable on a real deploym
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, redirect
@@ -22,8 +20,6 @@ if TYPE_CHECKING:
     from ..bootstrap import Services
 
 bp = Blueprint("start", __name__)
-# Written by `billpay demo run` (skill/demo/access.py): the demo customer's raw linking token.
-DEMO_TOKEN_FILE = "demo-linking-token"  # noqa: S105 (a file name)
 
 
 @bp.get("/")
@@ -36,7 +32,7 @@ def start_page() -> ResponseReturnValue:
 def demo_pay() -> ResponseReturnValue:
     """A fresh payment link for the demo customer's first open bill, then its pay page (it also lands in the mailbox)."""
     services = _demo_services()
-    customer = services.identity.resolve_access_token(_demo_token())
+    customer = services.identity.resolve_access_token(_demo_token(services))
     if customer is None:
         abort(404)
     bills = services.billing.list_outstanding(customer.customer_id).bills
@@ -74,6 +70,7 @@ def _demo_services() -> Services:
     return services
 
 
-def _demo_token() -> str:
-    path = Path(os.environ.get("BILLPAY_VAR_DIR", "var")).resolve() / DEMO_TOKEN_FILE
+def _demo_token(services: Services) -> str:
+    """Written by `billpay demo run` (skill/demo/access.py)."""
+    path = services.settings.demo_token_path
     return path.read_text(encoding="utf-8").strip() if path.exists() else ""
