@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ...domain.clock import Clock
 from ...domain.errors import IllegalTransition, InvalidInput, NotFound
-from ...domain.model import PAYABLE, Channel, EventKind, InvoiceStatus, PaymentStatus
+from ...domain.model import PAYABLE, Channel, InvoiceStatus, PaymentStatus
 from ...domain.payment_methods import offered_methods
 from ...domain.receipts import Receipt
 from ...domain.tokens import hash_token
@@ -17,6 +17,7 @@ from ...settings import ConfigError
 from ...storage import models as m
 from ...storage.uow import UnitOfWork
 from ..links.payment_links import resolve_link
+from .attempts import open_attempt
 from .mandates import check_amount_available
 from .methods import provider_customer
 from .receipts import receipt_of
@@ -189,26 +190,16 @@ def begin_link_attempt(
         remaining = invoice.amount_due_minor - invoice.amount_paid_minor
         amount = amount_minor if amount_minor is not None else min(link.amount_minor, remaining)
         check_amount_available(uow, invoice, amount)
-        attempt = m.PaymentAttempt(
-            invoice_id=invoice.id,
+        attempt = open_attempt(
+            uow,
+            invoice,
             amount_minor=amount,
-            currency=invoice.currency,
             channel=Channel.LINK,
             method=method,
-            link_id=link.id,
-            status=PaymentStatus.PENDING,
             idempotency_key=f"link:{link.id}:{uuid.uuid4().hex}",
-            created_at=now,
-            updated_at=now,
-        )
-        uow.attempts.add(attempt)
-        uow.flush()
-        uow.events.record(
-            invoice.id,
-            EventKind.PAYMENT_STARTED,
-            now,
-            channel=str(Channel.LINK),
-            data={"attempt_id": attempt.id, "amount_minor": amount, "link_id": link.id},
+            now=now,
+            link_id=link.id,
+            event_data={"link_id": link.id},
         )
         begun = (attempt.id, amount, invoice.currency, provider_key(attempt), provider_metadata(attempt))
         uow.commit()

@@ -20,7 +20,6 @@ from ...domain.clock import Clock
 from ...domain.errors import Conflict, InvalidInput, NotFound
 from ...domain.model import (
     Channel,
-    EventKind,
     InvoiceStatus,
     MandateStatus,
     MethodKind,
@@ -31,6 +30,7 @@ from ...payments.gateway import ChargeResult, GatewayError, PaymentGateway
 from ...storage import models as m
 from ...storage.uow import UnitOfWork
 from ..billing.results import payment_terms
+from .attempts import open_attempt
 from .settlement import provider_key, provider_metadata, record_charge
 
 log = logging.getLogger(__name__)
@@ -163,31 +163,16 @@ def _begin_attempt(uow: UnitOfWork, clock: Clock, req: _MandateRequest) -> _Begu
             return PaymentOutcome("already_paid", None, req.amount_minor, invoice.currency, invoice.status)
         check_amount_available(uow, invoice, req.amount_minor)
         now = clock.now()
-        attempt = m.PaymentAttempt(
-            invoice_id=invoice.id,
+        attempt = open_attempt(
+            uow,
+            invoice,
             amount_minor=req.amount_minor,
-            currency=invoice.currency,
             channel=req.channel,
             method=str(method.kind),
-            payment_method_id=method.id,
-            status=PaymentStatus.PENDING,
             idempotency_key=req.idempotency_key,
-            created_at=now,
-            updated_at=now,
-        )
-        uow.attempts.add(attempt)
-        uow.flush()
-        uow.events.record(
-            invoice.id,
-            EventKind.PAYMENT_STARTED,
-            now,
-            channel=str(req.channel),
-            data={
-                "attempt_id": attempt.id,
-                "amount_minor": req.amount_minor,
-                "method": method.label,
-                "evidence": req.evidence,
-            },
+            now=now,
+            payment_method_id=method.id,
+            event_data={"method": method.label, "evidence": req.evidence},
         )
         begun = _Begun(
             attempt.id,
