@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -15,6 +16,7 @@ from sqlalchemy import create_engine, text
 from skill.bootstrap import Services, bootstrap
 from skill.demo.seed import DemoSummary, seed_demo
 from skill.domain.clock import FixedClock
+from skill.observability.logs import CONFIGURED_MARK, JsonFormatter
 from skill.payments.localstripe_process import LocalStripe
 from skill.settings import Settings
 from skill.storage.db import make_engine
@@ -73,6 +75,22 @@ def database_url(_database_template: str, tmp_path: Path) -> Iterator[str]:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """`configure_logging()` (billpay serve and worker, Lambda) sets up the root logger for the whole process.
+
+    A test that runs one of them in-process must not leave its JSON handler, bound to that test's captured
+    stream, to the tests after it (they would log to a closed file). pytest's own handlers come and go per phase.
+    """
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]:
+        root.removeHandler(handler)
+    root.__dict__.pop(CONFIGURED_MARK, None)
+    root.setLevel(level)
 
 
 @pytest.fixture

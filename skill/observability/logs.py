@@ -13,7 +13,7 @@ from .context import RequestIdFilter
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is written as a field.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "request_id"}
-_CONFIGURED = "_billpay_json_logging"
+CONFIGURED_MARK = "_billpay_json_logging"
 
 
 class JsonFormatter(logging.Formatter):
@@ -45,10 +45,10 @@ def json_handler(stream: IO[str] | None = None) -> logging.Handler:
 def configure_logging(level: int = logging.INFO, stream: IO[str] | None = None) -> None:
     """Root logger -> one JSON handler at `level`. Idempotent: a second call in the process changes nothing."""
     root = logging.getLogger()
-    if getattr(root, _CONFIGURED, False):
+    if getattr(root, CONFIGURED_MARK, False):
         return
     for handler in list(root.handlers):  # e.g. the Lambda runtime's own plain-text handler
         root.removeHandler(handler)
     root.addHandler(json_handler(stream))
     root.setLevel(level)
-    setattr(root, _CONFIGURED, True)
+    setattr(root, CONFIGURED_MARK, True)
