@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -34,8 +35,10 @@ def gateway() -> FakeGateway:
 
 
 @pytest.fixture
-def skill_services(settings: Settings, clock: FixedClock, gateway: FakeGateway) -> Services:
-    return bootstrap(replace(settings, alexa_skill_id=SKILL_ID), clock=clock, gateway=gateway)
+def skill_services(settings: Settings, clock: FixedClock, gateway: FakeGateway) -> Iterator[Services]:
+    built = bootstrap(replace(settings, alexa_skill_id=SKILL_ID), clock=clock, gateway=gateway)
+    yield built
+    built.dispose()  # an engine left to the garbage collector leaks its PostgreSQL connections
 
 
 @pytest.fixture
