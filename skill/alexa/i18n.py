@@ -25,8 +25,8 @@ def supported(locale: str | None) -> str:
 
 
 def strings(locale: str) -> dict[str, Any]:
-    """en.json overlaid by en-GB.json, loaded once per process."""
-    return overlay(LOCALES_DIR, locale)
+    """en.json and every <area>/en.json, overlaid by en-GB.json and <area>/en-GB.json, loaded once per process."""
+    return overlay(LOCALES_DIR, locale, areas=True)
 
 
 class Translator:

@@ -20,7 +20,7 @@ def overlay(
 
     Read in order, a later file winning key by key: `<language>.json` (`<fallback_language>.json` when the
     language has none), with `areas` every `<area>/<language>.json` (the pages' auth/, ...), then
-    `<locale>.json`. A value that is an object (a message with its parts) is merged one level down, so a
+    `<locale>.json` and with `areas` every `<area>/<locale>.json`. A value that is an object (a message with its parts) is merged one level down, so a
     locale file can change one part only. Raises LookupError when the files hold no strings at all.
     """
     language = locale.split("-")[0]
@@ -32,6 +32,8 @@ def overlay(
         paths.extend(sorted(directory.glob(f"*/{language}.json")))
     if locale != language:
         paths.append(directory / f"{locale}.json")
+        if areas:
+            paths.extend(sorted(directory.glob(f"*/{locale}.json")))
     merged: dict[str, Any] = {}
     for path in paths:
         if path.exists():

@@ -30,8 +30,19 @@ def test_every_locale_has_every_string_with_the_same_placeholders(locale: str) -
 
 
 def test_string_files_are_valid_json_objects() -> None:
-    for path in LOCALES_DIR.glob("*.json"):
+    for path in LOCALES_DIR.glob("**/*.json"):
         assert isinstance(json.loads(path.read_text(encoding="utf-8")), dict), path.name
+
+
+def test_no_string_is_defined_in_two_files_of_one_locale() -> None:
+    """Area files (`locales/<area>/<language>.json`) add strings; they never silently replace another file's."""
+    names = {path.name for path in LOCALES_DIR.glob("**/*.json")}
+    for name in names:
+        seen: dict[str, str] = {}
+        for path in sorted(LOCALES_DIR.glob(f"**/{name}")):
+            for key in json.loads(path.read_text(encoding="utf-8")):
+                assert key not in seen, f"{key} in {seen.get(key)} and {path.relative_to(LOCALES_DIR)}"
+                seen[key] = str(path.relative_to(LOCALES_DIR))
 
 
 @pytest.mark.parametrize(

@@ -65,10 +65,12 @@ def _language(path: Path) -> str:
 
 def locale_files() -> list[Path]:
     return sorted(
-        path
-        for folder in LOCALE_DIRS
-        for path in (ROOT / folder).glob("*.json")
-        if _language(path) in LANGUAGES
+        {
+            path
+            for folder in LOCALE_DIRS
+            for path in (ROOT / folder).glob("**/*.json")
+            if _language(path) in LANGUAGES
+        }
     )
 
 
@@ -101,7 +103,7 @@ def informal_words(language: str, text: str) -> list[str]:
 def test_every_voice_page_and_message_locale_is_scanned_in_german_and_dutch() -> None:
     found = {(str(path.parent.relative_to(ROOT)), _language(path)) for path in locale_files()}
 
-    assert found == {(folder, language) for folder in LOCALE_DIRS for language in LANGUAGES}
+    assert found >= {(folder, language) for folder in LOCALE_DIRS for language in LANGUAGES}
     assert len(customer_texts()) > 500
 
 
