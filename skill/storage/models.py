@@ -76,6 +76,14 @@ class Biller(Base):
     # Branding the biller sets through the API (skill/domain/branding.py checks both); NULL: the product's look.
     logo_url: Mapped[str | None] = mapped_column(String(500))
     brand_colour: Mapped[str | None] = mapped_column(String(7))  # #rrggbb
+    # The route to a person (skill/domain/contact.py checks them): E.164 phone, email, web page, opening hours as
+    # [{"days": ["mon", ...], "opens": "08:00", "closes": "18:00"}]. NULL: not configured.
+    contact_phone: Mapped[str | None] = mapped_column(String(16))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_url: Mapped[str | None] = mapped_column(String(500))
+    contact_hours: Mapped[list[Any] | None] = mapped_column(JSON)
+    # The dunning steps as day offsets from the due date (skill/domain/reminders.py); NULL: the default plan.
+    reminder_plan: Mapped[list[Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
 
     def brand(self) -> Brand:
