@@ -5,6 +5,7 @@ from __future__ import annotations
 from ask_sdk_model import Response
 
 from ...domain.model import PaymentStatus
+from ...services.billing.history import PaymentView
 from ..speech import say_date, text
 from .base import Handler, Turn
 from .words import amount
@@ -23,7 +24,12 @@ class PaymentStatusIntentHandler(Handler):
             "biller": text(p.biller_name),
             "date": say_date(p.at.date(), turn.today),
         }
-        return turn.ask(turn.t(f"status.{p.status.value}", **values), turn.t("reprompt.main"))
+        speech = turn.t(f"status.{p.status.value}", **values)
+        if p.status is PaymentStatus.SUCCEEDED and p.refunded_minor:
+            speech += " " + turn.t(
+                "status.part_refunded", refunded=amount(turn, p.refunded_minor, p.currency)
+            )
+        return turn.ask(speech, turn.t("reprompt.main"))
 
 
 class PaymentHistoryIntentHandler(Handler):
@@ -37,15 +43,22 @@ class PaymentHistoryIntentHandler(Handler):
         ][:3]
         if not done:
             return turn.ask(turn.t("history.none"), turn.t("reprompt.main"))
-        lines = [
-            turn.t(
-                "history.line",
-                amount=amount(turn, p.amount_minor, p.currency),
-                biller=text(p.biller_name),
-                date=say_date(p.at.date(), turn.today),
-            )
-            for p in done
-        ]
+        lines = [history_line(turn, p) for p in done]
         head = turn.t("history.last", line=lines[0])
         rest = " " + turn.t("history.before", lines=turn.t.join(lines[1:])) if len(lines) > 1 else ""
         return turn.ask(head + rest + " " + turn.t("reprompt.anything_else"), turn.t("reprompt.main"))
+
+
+def history_line(turn: Turn, p: PaymentView) -> str:
+    """One payment as heard in the history; a refund is said, never read as paid."""
+    values = {
+        "amount": amount(turn, p.amount_minor, p.currency),
+        "biller": text(p.biller_name),
+        "date": say_date(p.at.date(), turn.today),
+    }
+    if p.fully_refunded:
+        return turn.t("history.line_refunded", **values)
+    if p.refunded_minor:
+        refunded = amount(turn, p.refunded_minor, p.currency)
+        return turn.t("history.line_part_refunded", refunded=refunded, **values)
+    return turn.t("history.line", **values)

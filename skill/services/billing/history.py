@@ -20,6 +20,11 @@ class PaymentView:
     method: str
     at: datetime
     failure_reason: str | None
+    refunded_minor: int = 0  # how much of it went back to the customer (all of it when status is refunded)
+
+    @property
+    def fully_refunded(self) -> bool:
+        return self.status is PaymentStatus.REFUNDED or self.refunded_minor >= self.amount_minor
 
 
 def recent_payments(uow: UnitOfWork, customer_id: int, limit: int = 5) -> list[PaymentView]:
@@ -36,6 +41,7 @@ def recent_payments(uow: UnitOfWork, customer_id: int, limit: int = 5) -> list[P
                 method=a.method,
                 at=a.created_at,
                 failure_reason=a.failure_reason,
+                refunded_minor=a.refunded_minor or 0,
             )
             for a in uow.attempts.for_customer(customer_id, limit)
         ]
