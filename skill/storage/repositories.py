@@ -132,12 +132,17 @@ class InvoiceRepository(_Repository):
         return self.for_customer(customer_id, OUTSTANDING)
 
     def previous_of(self, invoice: m.Invoice) -> m.Invoice | None:
-        """The bill this account had from the same biller just before this one."""
+        """The bill of the same type this account had from the same biller just before this one.
+
+        One biller can send several kinds of bill on one account (electricity and gas): a gas bill is never
+        the "previous bill" of an electricity bill.
+        """
         return self.session.scalar(
             select(m.Invoice)
             .where(
                 m.Invoice.account_id == invoice.account_id,
                 m.Invoice.biller_id == invoice.biller_id,
+                m.Invoice.bill_type == invoice.bill_type,
                 m.Invoice.id != invoice.id,
                 m.Invoice.issue_date < invoice.issue_date,
                 m.Invoice.status != InvoiceStatus.VOID,

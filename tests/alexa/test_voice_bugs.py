@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from skill.bootstrap import Services
 from skill.demo.seed import DemoSummary
 from skill.services.billing import ledger
 from skill.storage import models as m
-from tests.alexa.driver import AlexaClient
+from tests.alexa.driver import AlexaClient, slot
 from tests.support.payments import invoice
 
 LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL")
@@ -52,3 +53,60 @@ def test_history_and_status_say_how_much_of_a_payment_was_refunded(
     assert ten in alexa.speech and REFUNDED[locale] in alexa.speech
     alexa.intent("PaymentStatusIntent")
     assert ten in alexa.speech and REFUNDED[locale] in alexa.speech
+
+
+def _add_northwind_gas_bill(
+    services: Services, demo: DemoSummary, *, issued_days_ago: int, amount_minor: int
+) -> None:
+    """A gas bill from Northwind Energy on the same account as its electricity bills."""
+    from skill.domain.model import BillType
+    from skill.services.identity import directory
+
+    with services.uow() as uow:
+        biller = uow.billers.by_slug("northwind-energy")
+        assert biller is not None
+        biller_id = biller.id
+    account = directory.account_id(services.uow(), demo.customer_id, biller_id)
+    today = services.clock.today()
+    new = ledger.NewInvoice(
+        biller_id,
+        account,
+        "NWE-GAS-2026-11",
+        BillType.GAS,
+        today - timedelta(days=issued_days_ago),
+        today + timedelta(days=12),
+        amount_minor,
+        "EUR",
+        "Gas, November",
+    )
+    ledger.create_invoice(services.uow(), new, services.clock)
+
+
+@pytest.mark.parametrize(
+    ("locale", "electricity", "gas", "more", "fifteen_twenty"),
+    [
+        ("en-US", "electricity", "gas", "more than your previous bill", "€15.20"),
+        ("en-GB", "electricity", "gas", "more than your previous bill", "€15.20"),
+        ("de-DE", "Strom", "Gas", "mehr als bei Ihrer letzten Rechnung", "15,20 €"),
+        ("nl-NL", "stroom", "gas", "meer dan uw vorige rekening", "€ 15,20"),
+    ],
+)
+def test_previous_bill_is_the_previous_bill_of_the_same_type(
+    alexa: AlexaClient,
+    services: Services,
+    demo: DemoSummary,
+    locale: str,
+    electricity: str,
+    gas: str,
+    more: str,
+    fifteen_twenty: str,
+) -> None:
+    # Northwind's gas bill was issued after October's electricity bill (79.10) and before November's (94.30).
+    _add_northwind_gas_bill(services, demo, issued_days_ago=20, amount_minor=2000)
+    alexa.locale = locale
+    alexa.intent("BillDetailsIntent", slot("billType", electricity, "electricity"))
+    assert f"{fifteen_twenty} {more}" in alexa.speech  # 94.30 against 79.10, not against the gas bill
+    alexa.intent("BillDetailsIntent", slot("billType", gas, "gas"))
+    # The first gas bill has no previous gas bill: it is compared with nothing, not with October's electricity.
+    assert "previous" not in alexa.speech and "letzten Rechnung" not in alexa.speech
+    assert "vorige" not in alexa.speech

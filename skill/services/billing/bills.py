@@ -133,7 +133,7 @@ def find_bill(uow: UnitOfWork, customer_id: int, clock: Clock, **query: object) 
 
 
 def bill_details(uow: UnitOfWork, customer_id: int, invoice_id: int, clock: Clock) -> BillDetails:
-    """A bill with what it is for, what is paid, and the change from the previous bill of its biller."""
+    """A bill with what it is for, what is paid, and the change from the previous bill of its type and biller."""
     with uow:
         invoice = _owned_invoice(uow, customer_id, invoice_id)
         previous = uow.invoices.previous_of(invoice)
