@@ -110,3 +110,20 @@ def test_previous_bill_is_the_previous_bill_of_the_same_type(
     # The first gas bill has no previous gas bill: it is compared with nothing, not with October's electricity.
     assert "previous" not in alexa.speech and "letzten Rechnung" not in alexa.speech
     assert "vorige" not in alexa.speech
+
+
+@pytest.mark.parametrize(
+    ("locale", "one_due"),
+    [
+        ("en-US", "One bill is due within a week."),
+        ("en-GB", "One bill is due within a week."),
+        ("de-DE", "Eine Rechnung ist innerhalb einer Woche fällig."),
+        ("nl-NL", "Eén rekening moet binnen een week betaald worden."),
+    ],
+)
+def test_due_this_week_leaves_out_overdue_bills(alexa: AlexaClient, locale: str, one_due: str) -> None:
+    alexa.locale = locale
+    # Due within a week: the phone bill (in 3 days); the water bill was due 5 days ago and is overdue, not due.
+    alexa.intent("ListBillsIntent", slot("billStatus", "due this week", "due_soon"))
+    assert alexa.speech.startswith(one_due)
+    assert "Lumen Mobile" in alexa.speech and "Aqua Pura" not in alexa.speech

@@ -68,8 +68,9 @@ def list_outstanding(
     if overdue_only:
         bills = [b for b in bills if b.overdue]
     if due_within_days is not None:
+        # Due soon is still to come: an overdue bill was due, it is not due this week.
         horizon = today + timedelta(days=due_within_days)
-        bills = [b for b in bills if b.due_date <= horizon]
+        bills = [b for b in bills if not b.overdue and b.due_date <= horizon]
     totals: dict[str, int] = {}
     for bill in bills:
         totals[bill.currency] = totals.get(bill.currency, 0) + bill.remaining_minor
