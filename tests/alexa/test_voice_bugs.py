@@ -127,3 +127,36 @@ def test_due_this_week_leaves_out_overdue_bills(alexa: AlexaClient, locale: str,
     alexa.intent("ListBillsIntent", slot("billStatus", "due this week", "due_soon"))
     assert alexa.speech.startswith(one_due)
     assert "Lumen Mobile" in alexa.speech and "Aqua Pura" not in alexa.speech
+
+
+@pytest.mark.parametrize(
+    ("locale", "all_of_them", "three_bills"),
+    [
+        ("en-US", "That's all of them.", "You have 3 open bills."),
+        ("en-GB", "That's all of them.", "You have 3 open bills."),
+        ("de-DE", "Das waren alle.", "Sie haben 3 offene Rechnungen."),
+        ("nl-NL", "Dat waren ze allemaal.", "U hebt 3 openstaande rekeningen."),
+    ],
+)
+def test_more_after_the_last_bill_says_that_was_all(
+    alexa: AlexaClient, locale: str, all_of_them: str, three_bills: str
+) -> None:
+    alexa.locale = locale
+    alexa.intent("ListBillsIntent")
+    assert alexa.speech.startswith(three_bills)  # all three read at once
+    for _ in range(2):  # and as often as the customer asks
+        alexa.intent("AMAZON.MoreIntent")
+        assert alexa.speech.startswith(all_of_them)
+        assert three_bills not in alexa.speech and "Northwind Energy" not in alexa.speech
+        assert not alexa.ended
+
+
+def test_more_after_the_last_page_of_a_long_list_says_that_was_all(
+    alexa: AlexaClient, many_bills: int
+) -> None:
+    alexa.intent("ListBillsIntent")
+    for _ in range(3):  # 10 bills: 3 + 3 + 3 + 1
+        alexa.intent("AMAZON.MoreIntent")
+    assert "To pay one, say for example" in alexa.speech
+    alexa.intent("AMAZON.MoreIntent")
+    assert alexa.speech.startswith("That's all of them.") and "You have 10 open bills" not in alexa.speech

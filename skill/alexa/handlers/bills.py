@@ -45,8 +45,8 @@ def read_page(turn: Turn, listing: Listing) -> Response:
         return turn.ask(turn.t(key) + " " + turn.t("reprompt.main"), turn.t("reprompt.main"))
     page = list(bills[listing.offset : listing.offset + PAGE_SIZE])
     if not page:
-        turn.conv.listing = None
-        return turn.ask(turn.t("list.end"), turn.t("reprompt.main"))
+        # Read to the end already: "more" says so (the listing stays exhausted), never starts over.
+        return turn.ask(turn.t("list.end") + " " + turn.t("reprompt.main"), turn.t("reprompt.main"))
     intro = {"overdue": "list.intro_overdue", "due_soon": "list.intro_due_soon"}.get(
         listing.status or "", "list.intro"
     )
@@ -59,7 +59,7 @@ def read_page(turn: Turn, listing: Listing) -> Response:
         turn.conv.ask(Question.MORE)
         parts.append(turn.t("list.more", left=len(bills) - listing.offset))
         return turn.ask(" ".join(parts), turn.t("list.more_reprompt"))
-    turn.conv.listing = None
+    # The last page: the listing is kept, exhausted, so that a "more" after it is answered "that's all".
     if len(bills) == 1:
         turn.conv.focus = bills[0].id
         turn.conv.ask(Question.PAY_FOCUS, invoice_id=bills[0].id)
