@@ -89,6 +89,7 @@ class EventKind(enum.StrEnum):
     VOIDED = "voided"
     DISPUTED = "disputed"
     MESSAGE = "message"
+    PAYMENT_PLAN_REQUESTED = "payment_plan_requested"  # the customer asked to pay in instalments or later
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,3 +221,9 @@ def check_void(status: InvoiceStatus | str, amount_paid_minor: int) -> None:
 def check_dispute(status: InvoiceStatus | str) -> None:
     if InvoiceStatus(status) in (InvoiceStatus.VOID, InvoiceStatus.DISPUTED):
         raise IllegalTransition(f"a {status} invoice cannot be disputed", status=str(status))
+
+
+def check_payment_plan(status: InvoiceStatus | str) -> None:
+    """Instalments or more time can be asked for on a bill that still has money to pay, and is not disputed."""
+    if InvoiceStatus(status) not in PAYABLE:
+        raise IllegalTransition(f"a {status} invoice has nothing to spread out", status=str(status))

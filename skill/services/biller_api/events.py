@@ -1,4 +1,4 @@
-"""Events a biller subscribes to (invoice.paid, payment.failed, payment.review_required, link.opened).
+"""Events a biller subscribes to (invoice.paid, payment.failed, payment.review_required, link.opened, ...).
 
 Call the `emit_*` functions inside the transaction where the fact happens: the outbox rows commit with it, and
 the delivery worker POSTs each one, signed, with retries (skill/notifications/webhook.py).
@@ -20,7 +20,16 @@ INVOICE_PAID = "invoice.paid"
 PAYMENT_FAILED = "payment.failed"
 LINK_OPENED = "link.opened"
 PAYMENT_REVIEW_REQUIRED = "payment.review_required"
-EVENT_TYPES = (INVOICE_PAID, PAYMENT_FAILED, PAYMENT_REVIEW_REQUIRED, LINK_OPENED)
+DISPUTE_OPENED = "dispute.opened"  # issue 13 names the dispute events dispute.opened and dispute.resolved
+PAYMENT_PLAN_REQUESTED = "payment_plan.requested"
+EVENT_TYPES = (
+    INVOICE_PAID,
+    PAYMENT_FAILED,
+    PAYMENT_REVIEW_REQUIRED,
+    LINK_OPENED,
+    DISPUTE_OPENED,
+    PAYMENT_PLAN_REQUESTED,
+)
 
 
 def emit_biller_event(
@@ -119,6 +128,37 @@ def emit_link_opened(uow: UnitOfWork, link: m.PaymentLink, now: datetime) -> int
         "opened_at": iso(now),
     }
     return emit_biller_event(uow, invoice.biller_id, LINK_OPENED, data, now)
+
+
+def emit_customer_request(
+    uow: UnitOfWork,
+    invoice: m.Invoice,
+    event_type: str,
+    *,
+    channel: str,
+    reply_channel: str | None,
+    previous_status: str,
+    now: datetime,
+) -> int:
+    """The customer disputed a bill (dispute.opened) or asked for a payment plan (payment_plan.requested).
+
+    `reply_channel` is only the kind of channel the customer can be answered on ("email", "sms"), never the
+    address: the biller reads that from its own customer record.
+    """
+    data = {
+        "invoice_id": invoice.id,
+        "number": invoice.number,
+        "status": str(invoice.status),
+        "previous_status": previous_status,
+        "currency": invoice.currency,
+        "amount_due_minor": invoice.amount_due_minor,
+        "amount_paid_minor": invoice.amount_paid_minor,
+        "due_date": invoice.due_date.isoformat(),
+        "channel": channel,
+        "reply_channel": reply_channel,
+        "requested_at": iso(now),
+    }
+    return emit_biller_event(uow, invoice.biller_id, event_type, data, now)
 
 
 def iso(at: datetime) -> str:
