@@ -160,3 +160,38 @@ def test_more_after_the_last_page_of_a_long_list_says_that_was_all(
     assert "To pay one, say for example" in alexa.speech
     alexa.intent("AMAZON.MoreIntent")
     assert alexa.speech.startswith("That's all of them.") and "You have 10 open bills" not in alexa.speech
+
+
+def _lock_the_pin(alexa: AlexaClient, services: Services, demo: DemoSummary) -> None:
+    from skill.services.identity.voice_pin import set_voice_pin
+
+    set_voice_pin(
+        services.uow(), demo.customer_id, "4321", services.clock, pepper=services.settings.voice_pin_pepper
+    )
+    alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))  # 120.00 left, over the PIN threshold
+    alexa.intent("AMAZON.YesIntent")
+    for _ in range(3):
+        alexa.intent("VoicePinIntent", slot("pin", "1111"))
+
+
+@pytest.mark.parametrize(
+    ("locale", "card_title"),
+    [
+        ("en-US", "Unlock voice payments"),
+        ("en-GB", "Unlock voice payments"),
+        ("de-DE", "Zahlungen per Sprache entsperren"),
+        ("nl-NL", "Betalen met uw stem deblokkeren"),
+    ],
+)
+def test_a_locked_pin_is_explained_in_words_and_the_address_goes_in_a_card(
+    alexa: AlexaClient, services: Services, demo: DemoSummary, locale: str, card_title: str
+) -> None:
+    alexa.locale = locale
+    _lock_the_pin(alexa, services, demo)
+    assert "http" not in alexa.ssml and "pay.example.test" not in alexa.ssml and "/account" not in alexa.ssml
+    assert alexa.card is not None and alexa.card["title"] == card_title
+    assert "https://pay.example.test/account" in alexa.card["content"]
+    assert not alexa.ended  # the offer of a payment link stands
+    alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))
+    alexa.intent("AMAZON.YesIntent")  # locked before the PIN is even asked: the same words and card
+    assert "http" not in alexa.ssml and alexa.card is not None and alexa.card["title"] == card_title

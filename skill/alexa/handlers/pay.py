@@ -174,8 +174,10 @@ def offer_link_for(turn: Turn, data: dict[str, Any]) -> Response:
 
 def pin_locked(turn: Turn, data: dict[str, Any]) -> Response:
     turn.conv.ask(Question.OFFER_LINK, invoice_id=data["invoice_id"], amount_minor=data["amount_minor"])
+    # An address is read out letter by letter: it is said in words, and the card in the Alexa app carries it.
     url = turn.services.settings.public_base_url + "/account"
-    return turn.ask(turn.t("pin.locked", url=url), turn.t("link.offer_reprompt"))
+    card = (turn.t("card.pin_locked_title"), turn.t("card.pin_locked", url=url))
+    return turn.ask(turn.t("pin.locked"), turn.t("link.offer_reprompt"), card=card)
 
 
 def charge(turn: Turn, data: dict[str, Any]) -> Response:
