@@ -14,7 +14,7 @@ from ..domain.money import format_money
 from ..domain.receipts import PaidWith
 
 LOCALES_DIR = Path(__file__).with_name("locales")
-KINDS = ("payment_request", "reminder", "receipt", "otp", "account_changed")
+KINDS = ("payment_request", "reminder", "receipt", "otp", "account_changed", "invoice_copy")
 SMS_LIMIT = 160
 
 # GSM 03.38: the default alphabet (one septet each) and its extension table (two septets each).
@@ -72,6 +72,8 @@ def _fields(kind: str, locale: str, payload: dict[str, Any], base_url: str) -> d
         fields["change"] = str(strings(locale)["account_changed"]["changes"][str(payload["change"])])
     if kind == "receipt":
         fields.update(_receipt_fields(locale, payload))
+    if kind == "invoice_copy":  # a bill sent again on request (services/billing/invoice_copies.py)
+        fields["invoice_number"] = str(payload.get("invoice_number") or "")
     if kind in ("otp", "account_changed"):  # the deployment's name, chosen when queued (docs/operations.md)
         fields["brand_name"] = str(payload.get("brand_name") or DEFAULT_BRAND_NAME)
     if kind == "otp":

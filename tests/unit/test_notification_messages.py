@@ -30,6 +30,14 @@ PAYLOADS = {
     },
     "receipt": {"biller": "Stadtwerke Musterstadt", "amount_minor": 5000, "currency": "GBP", "url": URL},
     "otp": {"code": "482913", "ttl_minutes": 10},
+    "invoice_copy": {
+        "biller": "Stadtwerke Musterstadt",
+        "invoice_number": "SWM-2026-000123",
+        "amount_minor": 123456,
+        "currency": "EUR",
+        "due_date": "2026-03-31",
+        "url": "https://pay.example.com/go/invoice/1234567",
+    },
     "account_changed": {
         "change": "device_linked",
         # the real length of a "this wasn't me" link (services/account_security.issue_secure_token)
