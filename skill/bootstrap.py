@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .services.links.service import Links
     from .services.operations.service import Operations
     from .services.payments.service import Payments
+    from .services.service_desk.service import ServiceDesk
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Services:
     def billing(self) -> Billing:
         from .services.billing.service import Billing
 
-        return Billing(self.uow, self.clock)
+        return Billing(self.uow, self.clock, base_url=self.settings.public_base_url)
 
     @cached_property
     def payments(self) -> Payments:
@@ -82,6 +83,12 @@ class Services:
         from .services.biller_api.service import BillerApi
 
         return BillerApi(self.uow, self.clock, self.settings)
+
+    @cached_property
+    def service_desk(self) -> ServiceDesk:
+        from .services.service_desk.service import ServiceDesk
+
+        return ServiceDesk(self.uow, self.clock)
 
     @cached_property
     def operations(self) -> Operations:

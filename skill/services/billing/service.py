@@ -10,18 +10,22 @@ from . import bills
 
 if TYPE_CHECKING:
     from ...domain.clock import Clock
-    from ...domain.model import BillType
+    from ...domain.model import BillType, Channel
     from ...storage.uow import UnitOfWork
+    from .comparison import BillComparison
     from .history import PaymentView
+    from .invoice_copies import InvoiceCopySent
+    from .questions import Balance, NextDue, PartPaid, TotalOwed
     from .results import BillDetails, BillView, Outstanding
 
 
 class Billing:
     """What a channel asks about bills; each call opens its own unit of work."""
 
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, *, base_url: str) -> None:
         self._uow = uow
         self._clock = clock
+        self._base_url = base_url  # PUBLIC_BASE_URL: the links in the messages it queues are absolute
 
     def list_outstanding(
         self,
@@ -75,3 +79,82 @@ class Billing:
         from . import history
 
         return history.recent_payments(self._uow(), customer_id, limit=limit)
+
+    # What customers ask about their bills (services/billing/questions.py, comparison.py, invoice_copies.py).
+    def total_owed(self, customer_id: int, *, biller: str | None = None) -> TotalOwed:
+        from . import questions
+
+        return questions.total_owed(self._uow(), customer_id, self._clock, biller=biller)
+
+    def next_due(
+        self, customer_id: int, *, bill_type: BillType | None = None, biller: str | None = None
+    ) -> NextDue:
+        from . import questions
+
+        return questions.next_due(self._uow(), customer_id, self._clock, bill_type=bill_type, biller=biller)
+
+    def bill_balance(
+        self,
+        customer_id: int,
+        *,
+        bill_type: BillType | None = None,
+        biller: str | None = None,
+        position: int | None = None,
+        last_read: Sequence[int] = (),
+        focus: int | None = None,
+    ) -> Balance:
+        from . import questions
+
+        return questions.bill_balance(
+            self._uow(),
+            customer_id,
+            self._clock,
+            bill_type=bill_type,
+            biller=biller,
+            position=position,
+            last_read=last_read,
+            focus=focus,
+        )
+
+    def part_paid(
+        self, customer_id: int, *, bill_type: BillType | None = None, biller: str | None = None
+    ) -> PartPaid:
+        from . import questions
+
+        return questions.part_paid(self._uow(), customer_id, self._clock, bill_type=bill_type, biller=biller)
+
+    def compare_with_previous(
+        self,
+        customer_id: int,
+        *,
+        bill_type: BillType | None = None,
+        biller: str | None = None,
+        focus: int | None = None,
+    ) -> BillComparison:
+        from . import comparison
+
+        return comparison.compare_with_previous(
+            self._uow(), customer_id, self._clock, bill_type=bill_type, biller=biller, focus=focus
+        )
+
+    def send_invoice_copy(
+        self,
+        customer_id: int,
+        *,
+        requested_via: Channel,
+        bill_type: BillType | None = None,
+        biller: str | None = None,
+        prefer: Channel | None = None,
+    ) -> InvoiceCopySent:
+        from . import invoice_copies
+
+        return invoice_copies.send_invoice_copy(
+            self._uow(),
+            self._clock,
+            base_url=self._base_url,
+            customer_id=customer_id,
+            requested_via=requested_via,
+            bill_type=bill_type,
+            biller=biller,
+            prefer=prefer,
+        )
