@@ -39,6 +39,21 @@ def plain_date(value: date, locale: str) -> str:
     return str(format_date(value, format="medium", locale=locale.replace("-", "_")))
 
 
+def sentence(value: str) -> str:
+    """The text with its first letter (outside SSML tags) in upper case: a sentence that opens with a
+    placeholder ("{name}: ...", where name is "your water bill" or "uw waterrekening") still starts with a capital.
+    """
+    in_tag = False
+    for index, char in enumerate(value):
+        if char == "<":
+            in_tag = True
+        elif char == ">":
+            in_tag = False
+        elif not in_tag and char.isalpha():
+            return value[:index] + char.upper() + value[index + 1 :]
+    return value
+
+
 def ssml(body: str) -> str:
     if len(body) > MAX_SPEECH_CHARS - len("<speak></speak>"):
         raise ValueError(f"speech too long for Alexa ({len(body)} characters)")

@@ -195,3 +195,25 @@ def test_a_locked_pin_is_explained_in_words_and_the_address_goes_in_a_card(
     alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))
     alexa.intent("AMAZON.YesIntent")  # locked before the PIN is even asked: the same words and card
     assert "http" not in alexa.ssml and alexa.card is not None and alexa.card["title"] == card_title
+
+
+def _sentences(speech: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.?!])\s+", speech) if s]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_sentence_of_a_listing_starts_with_a_capital(
+    alexa: AlexaClient, many_bills: int, locale: str
+) -> None:
+    alexa.locale = locale
+    turns = [
+        lambda: alexa.intent("ListBillsIntent"),
+        lambda: alexa.intent("AMAZON.MoreIntent"),
+        lambda: alexa.intent("ListBillsIntent", slot("billStatus", "overdue", "overdue")),
+        lambda: alexa.intent("BillDetailsIntent", slot("billType", "water", "water")),
+    ]
+    for turn in turns:
+        turn()
+        for sentence in _sentences(alexa.speech):
+            first = next(ch for ch in sentence if ch.isalnum() or ch in "€?")
+            assert not first.islower(), (sentence, alexa.speech)

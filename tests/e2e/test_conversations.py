@@ -27,9 +27,9 @@ ELECTRICITY_CONFIRMATION = (
     "To confirm: pay €94.30 for your electricity bill from Northwind Energy, "
     "with your Visa ending in 4242. Shall I go ahead?"
 )
-ELECTRICITY = "your electricity bill from Northwind Energy: €94.30"
-WATER = "your water bill from Aqua Pura: €45.60, which was due"
-PHONE = "your phone bill from Lumen Mobile: €120.00"
+ELECTRICITY = "Your electricity bill from Northwind Energy: €94.30"
+WATER = "Your water bill from Aqua Pura: €45.60, which was due"
+PHONE = "Your phone bill from Lumen Mobile: €120.00"
 NOTHING_CHANGED = {
     "NWE-2026-10": ("paid", 7910),
     "NWE-2026-11": ("open", 0),
@@ -212,7 +212,7 @@ def test_dutch_conversation_hears_bills_and_pays_water(
     )
     heard = alexa.utter("wat moet ik betalen")
     assert heard.startswith("U hebt 3 openstaande rekeningen.")
-    assert "uw waterrekening van Aqua Pura: € 45,60" in heard and "achterstallig" in heard
+    assert "Uw waterrekening van Aqua Pura: € 45,60" in heard and "achterstallig" in heard
     assert alexa.utter("betaal mijn waterrekening") == (
         "Ter bevestiging: € 45,60 betalen voor uw waterrekening van Aqua Pura, "
         "met uw Visa eindigend op 4242. Zal ik dat doen?"

@@ -8,7 +8,7 @@ from ask_sdk_model import Response
 
 from ...domain.model import BillType
 from ...services.billing.results import BillView
-from ..speech import plain_date, say_date
+from ..speech import plain_date, say_date, sentence
 from ..state import Listing, Question
 from . import answers
 from .base import Handler, Turn
@@ -26,7 +26,7 @@ def bill_line(turn: Turn, bill: BillView) -> str:
     line = turn.t(key, name=bill_name(turn, bill), amount=owed, date=when)
     if bill.amount_paid_minor:
         line += " " + turn.t("bill.part_paid", paid=amount(turn, bill.amount_paid_minor, bill.currency))
-    return line
+    return sentence(line)  # each line is a sentence of its own, after the intro's full stop
 
 
 def read_page(turn: Turn, listing: Listing) -> Response:
