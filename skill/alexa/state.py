@@ -39,6 +39,7 @@ class Question(enum.StrEnum):
     CONFIRM_PAYMENT = "confirm_payment"  # the read-back of amount, biller and method before a charge
     PIN = "pin"  # the voice PIN before a charge (answered by the PIN, or no)
     OFFER_LINK = "offer_link"  # a stored method cannot be used: text a payment link instead?
+    HEAR_TOTALLED = "hear_totalled"  # the total owed was said: hear the bills behind it?
 
 
 @dataclass

@@ -13,9 +13,16 @@ from .builtins import (
     StopIntentHandler,
 )
 from .history import PaymentHistoryIntentHandler, PaymentStatusIntentHandler
+from .invoice_questions import LatestInvoiceIntentHandler, WhyHigherIntentHandler
 from .launch import LaunchRequestHandler
 from .links import SendLinkIntentHandler
 from .pay import PayBillIntentHandler, VoicePinIntentHandler
+from .questions import (
+    AmountLeftIntentHandler,
+    NextDueIntentHandler,
+    TotalOwedIntentHandler,
+    UnderpaidIntentHandler,
+)
 
 HANDLERS: tuple[type[Handler], ...] = (
     SessionEndedRequestHandler,
@@ -32,6 +39,12 @@ HANDLERS: tuple[type[Handler], ...] = (
     VoicePinIntentHandler,
     PaymentStatusIntentHandler,
     PaymentHistoryIntentHandler,
+    TotalOwedIntentHandler,
+    NextDueIntentHandler,
+    AmountLeftIntentHandler,
+    UnderpaidIntentHandler,
+    WhyHigherIntentHandler,
+    LatestInvoiceIntentHandler,
     FallbackIntentHandler,
 )
 
