@@ -97,6 +97,7 @@ class Snapshot:
     outbox: tuple[tuple[int, str, str, int | None], ...]  # id, kind, channel, invoice id
     events: tuple[tuple[int, int, str], ...]  # id, invoice id, kind
     charged: tuple[int, ...]  # what the gateway took, in minor units, in order
+    customers: tuple[tuple[int, bool, int, bool], ...] = ()  # id, PIN set, wrong PINs, locked
 
     @property
     def open_bills(self) -> list[Bill]:
@@ -111,7 +112,7 @@ class Snapshot:
     def fingerprint(self) -> tuple[Any, ...]:
         """What a phrase may change; a different fingerprint after a phrase means the store is re-seeded."""
         bills = tuple((b.number, b.status, b.paid) for b in self.bills)
-        return bills, self.attempts, self.outbox, self.events, self.charged
+        return bills, self.attempts, self.outbox, self.events, self.charged, self.customers
 
 
 def take_snapshot(services: Services, charged: Sequence[int]) -> Snapshot:
@@ -150,7 +151,13 @@ def take_snapshot(services: Services, charged: Sequence[int]) -> Snapshot:
             (e.id, e.invoice_id, e.kind)
             for e in s.scalars(select(m.InvoiceEvent).order_by(m.InvoiceEvent.id))
         )
-    return Snapshot(services.clock.today(), bills, billers, attempts, outbox, events, tuple(charged))
+        customers = tuple(
+            (c.id, c.voice_pin_hash is not None, c.voice_pin_failures, c.voice_pin_locked_at is not None)
+            for c in s.scalars(select(m.Customer).order_by(m.Customer.id))
+        )
+    return Snapshot(
+        services.clock.today(), bills, billers, attempts, outbox, events, tuple(charged), customers
+    )
 
 
 def _names(biller: m.Biller) -> tuple[str, ...]:
