@@ -217,3 +217,55 @@ def test_every_sentence_of_a_listing_starts_with_a_capital(
         for sentence in _sentences(alexa.speech):
             first = next(ch for ch in sentence if ch.isalnum() or ch in "€?")
             assert not first.islower(), (sentence, alexa.speech)
+
+
+def _forget_email(services: Services, demo: DemoSummary) -> None:
+    with services.uow() as uow:
+        customer = uow.customers.get(demo.customer_id)
+        assert customer is not None
+        customer.email = None
+        uow.commit()
+
+
+@pytest.mark.parametrize(
+    ("locale", "electricity", "done", "email"),
+    [
+        ("en-US", "electricity", "Done. You paid €94.30 to Northwind Energy.", "email"),
+        ("en-GB", "electricity", "Done. You paid €94.30 to Northwind Energy.", "email"),
+        ("de-DE", "Strom", "Erledigt. Sie haben 94,30 € an Northwind Energy bezahlt.", "E-Mail"),
+        ("nl-NL", "stroom", "Klaar. U hebt € 94,30 betaald aan Northwind Energy.", "e-mail"),
+    ],
+)
+def test_without_an_email_address_no_emailed_receipt_is_promised(
+    alexa: AlexaClient,
+    services: Services,
+    demo: DemoSummary,
+    locale: str,
+    electricity: str,
+    done: str,
+    email: str,
+) -> None:
+    from tests.support.payments import outbox
+
+    _forget_email(services, demo)
+    alexa.locale = locale
+    alexa.intent("PayBillIntent", slot("billType", electricity, "electricity"))
+    alexa.intent("AMAZON.YesIntent")
+    assert alexa.speech.startswith(done)
+    assert email not in alexa.speech and outbox(services, "receipt") == []
+    assert alexa.card is not None and email not in alexa.card["content"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "electricity", "email"),
+    [("en-US", "electricity", "email"), ("de-DE", "Strom", "E-Mail"), ("nl-NL", "stroom", "e-mail")],
+)
+def test_with_an_email_address_the_receipt_is_said_to_go_by_email(
+    alexa: AlexaClient, services: Services, locale: str, electricity: str, email: str
+) -> None:
+    from tests.support.payments import outbox
+
+    alexa.locale = locale
+    alexa.intent("PayBillIntent", slot("billType", electricity, "electricity"))
+    alexa.intent("AMAZON.YesIntent")
+    assert email in alexa.speech and len(outbox(services, "receipt")) == 1

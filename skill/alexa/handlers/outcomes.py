@@ -19,8 +19,11 @@ def speak_outcome(turn: Turn, data: dict[str, Any], outcome: PaymentOutcome) -> 
     bill = bill_by_id(turn, int(data["invoice_id"]))
     biller = bill.biller_spoken_name if bill else ""
     if outcome.status == "succeeded":
-        speech = turn.t("pay.succeeded", amount=paid, biller=biller)
-        card = (turn.t("card.paid_title"), turn.t("card.paid", amount=paid, biller=biller))
+        # The receipt email is promised only when one was queued (not without an email address on file).
+        emailed = outcome.attempt_id is not None and turn.services.billing.receipt_emailed(outcome.attempt_id)
+        suffix = "" if emailed else "_no_email"
+        speech = turn.t(f"pay.succeeded{suffix}", amount=paid, biller=biller)
+        card = (turn.t("card.paid_title"), turn.t(f"card.paid{suffix}", amount=paid, biller=biller))
         return turn.ask(f"{speech} {turn.t('reprompt.anything_else')}", turn.t("reprompt.main"), card=card)
     if outcome.status == "processing":
         speech = turn.t(processing_key(turn, data), amount=paid, biller=biller)

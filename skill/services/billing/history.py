@@ -45,3 +45,12 @@ def recent_payments(uow: UnitOfWork, customer_id: int, limit: int = 5) -> list[P
             )
             for a in uow.attempts.for_customer(customer_id, limit)
         ]
+
+
+def receipt_emailed(uow: UnitOfWork, attempt_id: int) -> bool:
+    """Was a receipt email queued for this payment? (None is when the customer has no email address on file.)
+
+    The key is the one settlement gives the receipt it queues (payments/settlement.py, _after_settled).
+    """
+    with uow:
+        return uow.outbox.by_dedupe_key(f"receipt:attempt:{attempt_id}") is not None

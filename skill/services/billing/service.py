@@ -80,6 +80,11 @@ class Billing:
 
         return history.recent_payments(self._uow(), customer_id, limit=limit)
 
+    def receipt_emailed(self, attempt_id: int) -> bool:
+        from . import history
+
+        return history.receipt_emailed(self._uow(), attempt_id)
+
     # What customers ask about their bills (services/billing/questions.py, comparison.py, invoice_copies.py).
     def total_owed(self, customer_id: int, *, biller: str | None = None) -> TotalOwed:
         from . import questions
