@@ -12,6 +12,7 @@ from ..domain.errors import InvalidInput
 from ..domain.model import BillType, Channel, MandateStatus, MethodKind
 from ..services.billing import ledger
 from ..services.identity import directory
+from ..services.service_desk.contact import set_contact
 from ..storage import models as m
 from ..storage.uow import UnitOfWork
 
@@ -90,6 +91,7 @@ def seed_demo(uow: Callable[[], UnitOfWork], clock: Clock) -> DemoSummary:
         ),
         clock,
     )
+    _demo_contacts(uow, energy, water, phone)
     customer_id = directory.upsert_customer(
         uow(),
         directory.CustomerData(
@@ -178,4 +180,36 @@ def seed_demo(uow: Callable[[], UnitOfWork], clock: Clock) -> DemoSummary:
             "AQP-2026-Q3  Aqua Pura Water   water        EUR 45.60  open, overdue by 5 days",
             "LUM-2026-11  Lumen Mobile      phone        EUR 150.00 partially paid (EUR 30.00), due in 3 days",
         ),
+    )
+
+
+def _demo_contacts(uow: Callable[[], UnitOfWork], energy: int, water: int, mobile: int) -> None:
+    """How to reach each demo biller (ContactIntent): a full route, one without email, one without a phone line."""
+    weekdays = ["mon", "tue", "wed", "thu", "fri"]
+    set_contact(
+        uow(),
+        energy,
+        phone="+31201234567",
+        email="service@northwind-energy.example",
+        url="https://northwind-energy.example/contact",
+        hours=[
+            {"days": weekdays, "opens": "08:00", "closes": "18:00"},
+            {"days": ["sat"], "opens": "09:00", "closes": "13:00"},
+        ],
+    )
+    set_contact(
+        uow(),
+        water,
+        phone="+31307654321",
+        email=None,
+        url="https://aquapura.example/help",
+        hours=[{"days": weekdays, "opens": "09:00", "closes": "17:00"}],
+    )
+    set_contact(
+        uow(),
+        mobile,
+        phone=None,
+        email="help@lumen-mobile.example",
+        url="https://lumen-mobile.example/help",
+        hours=None,
     )

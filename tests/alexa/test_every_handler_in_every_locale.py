@@ -28,6 +28,13 @@ TURNS: dict[str, Callable[[AlexaClient], object]] = {
     "no_out_of_context": lambda a: a.intent("AMAZON.NoIntent"),
     "pin_not_asked": lambda a: a.intent("VoicePinIntent", slot("pin", "1234")),
     "stop": lambda a: a.intent("AMAZON.StopIntent"),
+    "contact_which": lambda a: a.intent("ContactIntent"),
+    "contact": lambda a: a.intent("ContactIntent", slot("biller", "Northwind", "northwind-energy")),
+    "reminder": lambda a: a.intent("ReminderIntent", WATER),
+    "overpaid": lambda a: a.intent("OverpaidIntent"),
+    "dispute_which": lambda a: a.intent("DisputeIntent"),
+    "dispute": lambda a: a.intent("DisputeIntent", WATER),
+    "payment_plan": lambda a: a.intent("PaymentPlanIntent", slot("billType", "phone", "phone")),
 }
 
 

@@ -23,6 +23,13 @@ from .questions import (
     TotalOwedIntentHandler,
     UnderpaidIntentHandler,
 )
+from .service_desk import (
+    ContactIntentHandler,
+    DisputeIntentHandler,
+    OverpaidIntentHandler,
+    PaymentPlanIntentHandler,
+    ReminderIntentHandler,
+)
 
 HANDLERS: tuple[type[Handler], ...] = (
     SessionEndedRequestHandler,
@@ -45,6 +52,11 @@ HANDLERS: tuple[type[Handler], ...] = (
     UnderpaidIntentHandler,
     WhyHigherIntentHandler,
     LatestInvoiceIntentHandler,
+    ContactIntentHandler,
+    ReminderIntentHandler,
+    OverpaidIntentHandler,
+    DisputeIntentHandler,
+    PaymentPlanIntentHandler,
     FallbackIntentHandler,
 )
 

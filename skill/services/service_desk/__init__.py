@@ -1,0 +1,1 @@
+"""Customer-service questions about a bill: whom to talk to, reminders, overpayments, disputes and payment plans."""
