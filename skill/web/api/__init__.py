@@ -11,6 +11,7 @@ from ...services.biller_api.keys import RateLimited
 from ..app_services import current_services
 from . import (  # the views register their routes on bp
     branding,
+    contact,
     invoices,
     openapi,
     payments,
@@ -21,7 +22,7 @@ from .blueprint import bp
 from .problems import Problem, from_domain, from_http
 from .spec import OPERATIONS
 
-__all__ = ["bp", "branding", "invoices", "openapi", "payments", "webhooks"]
+__all__ = ["bp", "branding", "contact", "invoices", "openapi", "payments", "webhooks"]
 
 
 @bp.before_request
