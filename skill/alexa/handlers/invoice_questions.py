@@ -15,7 +15,7 @@ from ..speech import plain_date, say_date, text
 from .base import Handler, Turn
 from .choose import ask_which
 from .links import preferred_channel
-from .questions import Card, main_menu, named_in, offer_to_pay, sentence
+from .questions import Card, Named, main_menu, named_in, offer_to_pay, sentence
 from .words import amount, bill_name
 
 SPOKEN_LINE_CHANGES = 3  # the largest changes are read; the rest are counted
@@ -91,18 +91,23 @@ class LatestInvoiceIntentHandler(Handler):
         if isinstance(named, Response):
             return named
         try:
-            sent = turn.services.billing.send_invoice_copy(
-                turn.customer_id,
-                requested_via=Channel.ALEXA,
-                bill_type=named.bill_type,
-                biller=named.biller,
-                prefer=preferred_channel(turn.slot("channel")),
-            )
+            sent = send_copy(turn, named)
         except NotFound:
             return main_menu(turn, turn.t("questions.none_matching" if named.any else "questions.no_bills"))
         except NoContactChannel:
             return main_menu(turn, turn.t("invoice_copy.no_contact"))
         return speak_copy_sent(turn, sent)
+
+
+def send_copy(turn: Turn, named: Named) -> InvoiceCopySent:
+    """The latest bill named, by the channel the customer asked for ("text it to me") when there is one."""
+    return turn.services.billing.send_invoice_copy(
+        turn.customer_id,
+        requested_via=Channel.ALEXA,
+        bill_type=named.bill_type,
+        biller=named.biller,
+        prefer=preferred_channel(turn.slot("channel")),
+    )
 
 
 def speak_copy_sent(turn: Turn, sent: InvoiceCopySent) -> Response:

@@ -143,10 +143,7 @@ def speak_next_due(turn: Turn, due: NextDue) -> Response:
     """The next bill and when, then any overdue ones; the offer is to pay the next one (or the one overdue)."""
     lines = [bill_sentence(turn, "next_due.line", due.bill) if due.bill else turn.t("next_due.none_upcoming")]
     if due.overdue:
-        items = [
-            turn.t("next_due.item", amount=bill_values(turn, b)["left"], bill=bill_values(turn, b)["bill"])
-            for b in due.overdue
-        ]
+        items = [turn.t("next_due.item", **bill_values(turn, b)) for b in due.overdue]
         lines.append(turn.t.plural("next_due.overdue", len(due.overdue), bills=turn.t.join(items)))
     said = [*([due.bill] if due.bill else []), *due.overdue]
     turn.conv.hear([b.id for b in said], reset=True)
@@ -166,22 +163,26 @@ class AmountLeftIntentHandler(Handler):
         named = named_in(turn)
         if isinstance(named, Response):
             return named
-        position = turn.int_slot("ordinal")
         try:
-            balance = turn.services.billing.bill_balance(
-                turn.customer_id,
-                bill_type=named.bill_type,
-                biller=named.biller,
-                position=position,
-                last_read=turn.conv.heard,
-                focus=turn.conv.focus,
-            )
+            balance = balance_asked(turn, named)
         except AmbiguousBill as several:
             return ask_which(turn, list(several.candidates), "left")
         except NotFound:
-            asked = named.any or position is not None
+            asked = named.any or turn.int_slot("ordinal") is not None
             return main_menu(turn, turn.t("questions.none_matching" if asked else "left.none"))
         return speak_balance(turn, balance)
+
+
+def balance_asked(turn: Turn, named: Named) -> Balance:
+    """The balance of the bill named, the nth one heard ("the second one"), or the one in focus ("on it")."""
+    return turn.services.billing.bill_balance(
+        turn.customer_id,
+        bill_type=named.bill_type,
+        biller=named.biller,
+        position=turn.int_slot("ordinal"),
+        last_read=turn.conv.heard,
+        focus=turn.conv.focus,
+    )
 
 
 def speak_balance(turn: Turn, balance: Balance) -> Response:
