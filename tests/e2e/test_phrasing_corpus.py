@@ -161,7 +161,10 @@ INVENTORY_SLOTS = {
 
 
 def augmented_model(locale: str, directory: Path) -> Path:
-    """A copy of the locale's model with every inventory intent it lacks (one placeholder sample each)."""
+    """A copy of the locale's model with every inventory intent it lacks (one placeholder sample each).
+
+    Only the `--intend` mode and the probe use it; the phrases are always said against the checked-in model.
+    """
     path = directory / f"augmented-{locale}.json"
     if path.exists():
         return path
@@ -177,6 +180,28 @@ def augmented_model(locale: str, directory: Path) -> Path:
                     "samples": [] if name.startswith("AMAZON.") else [f"zzcorpus probe {'q' * (index + 1)}"],
                 }
             )
+    # The skill asks for the PIN with Dialog.ElicitSlot, which virtual-alexa refuses for an intent without a dialog.
+    dialog = model["interactionModel"].setdefault("dialog", {"intents": []})
+    if not any(i["name"] == "VoicePinIntent" for i in dialog.get("intents", [])):
+        prompt = "Elicit.Slot.corpus.pin"
+        dialog.setdefault("intents", []).append(
+            {
+                "name": "VoicePinIntent",
+                "confirmationRequired": False,
+                "prompts": {},
+                "slots": [
+                    {
+                        "name": "pin",
+                        "type": "AMAZON.FOUR_DIGIT_NUMBER",
+                        "elicitationRequired": True,
+                        "confirmationRequired": False,
+                        "prompts": {"elicitation": prompt},
+                    }
+                ],
+            }
+        )
+        prompts = model["interactionModel"].setdefault("prompts", [])
+        prompts.append({"id": prompt, "variations": [{"type": "PlainText", "value": "PIN?"}]})
     path.write_text(json.dumps(model), encoding="utf-8")
     return path
 
@@ -232,29 +257,41 @@ class World:
         self.customer_id = 0
         self.restores = 0
         self.rows: dict[Any, list[dict[str, Any]]] = {}
+        self.pin_rows: dict[Any, list[dict[str, Any]]] = {}
 
     def snapshot(self) -> Snapshot:
         return answers.take_snapshot(self.services, [p.amount_minor for p in self.gateway.charged])
 
     def seed(self) -> None:
-        """Seed the demo once and keep every row, so that `restore` can put the store back in one transaction."""
+        """Seed the demo once and keep every row, so that `restore` can put the store back in one transaction.
+
+        The same rows with the voice PIN set are kept too: hashing a PIN per phrase would cost more than the phrase.
+        """
         summary = seed_demo(self.services.uow, self.services.clock)
         self.customer_id = summary.customer_id
         self.token = issue_token(self.services.uow(), DEMO_EMAIL, self.services.clock, ttl=timedelta(days=30))
+        self.rows = self._rows()
+        self.pristine = self.snapshot().fingerprint()
+        uow, clock, pepper = self.services.uow(), self.services.clock, self.services.settings.voice_pin_pepper
+        set_voice_pin(uow, self.customer_id, answers.PIN, clock, pepper=pepper)
+        self.pin_rows = self._rows()
+        self.restore()
+
+    def _rows(self) -> dict[Any, list[dict[str, Any]]]:
         with self.services.engine.connect() as conn:
-            self.rows = {
+            return {
                 t: [dict(r._mapping) for r in conn.execute(select(t))] for t in Base.metadata.sorted_tables
             }
-        self.pristine = self.snapshot().fingerprint()
 
-    def restore(self) -> None:
+    def restore(self, rows: dict[Any, list[dict[str, Any]]] | None = None) -> None:
         """Every table back to the seeded rows: a phrase that paid, sent or recorded something leaves no trace."""
+        rows = rows or self.rows
         with self.services.engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(delete(table))
             for table in Base.metadata.sorted_tables:
-                if self.rows[table]:
-                    conn.execute(insert(table), self.rows[table])
+                if rows[table]:
+                    conn.execute(insert(table), rows[table])
         self.gateway.intents.clear()
         self.restores += 1
 
@@ -274,8 +311,8 @@ class World:
         )
 
     def set_pin(self) -> None:
-        uow, clock, pepper = self.services.uow(), self.services.clock, self.services.settings.voice_pin_pepper
-        set_voice_pin(uow, self.customer_id, answers.PIN, clock, pepper=pepper)
+        """The voice PIN (answers.PIN) is set: the seeded rows with it."""
+        self.restore(self.pin_rows)
 
     def add_paged_bill(self) -> None:
         number, kind, due, amount, text = PAGED_BILL
