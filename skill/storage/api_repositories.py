@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from ..domain.model import InvoiceStatus
 from . import models as m
+from .bulk import insert_many, one_of
 from .dialect import insert_for
 
 
@@ -111,7 +113,7 @@ class InvoiceFilter:
 
 
 class BillerInvoiceRepository:
-    """Reads of one biller's invoices: every query is scoped by biller id, so other billers' rows never match."""
+    """One biller's invoices: every query is scoped by biller id, so other billers' rows never match."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -141,19 +143,22 @@ class BillerInvoiceRepository:
             query = query.where(m.Invoice.due_date <= where.due_to)
         return [(row[0], row[1]) for row in self.session.execute(query).all()]
 
-    def accounts_by_number(self, biller_id: int, numbers: Iterable[str]) -> dict[str, m.CustomerAccount]:
-        rows = self.session.scalars(
-            select(m.CustomerAccount).where(
-                m.CustomerAccount.biller_id == biller_id, m.CustomerAccount.account_number.in_(set(numbers))
+    def account_ids_by_number(self, biller_id: int, numbers: Iterable[str]) -> dict[str, int]:
+        """This biller's record ids by account number (a number only another biller holds is not found)."""
+        rows = self.session.execute(
+            select(m.CustomerAccount.account_number, m.CustomerAccount.id).where(
+                m.CustomerAccount.biller_id == biller_id,
+                one_of(self.session, m.CustomerAccount.account_number, set(numbers)),
             )
         ).all()
-        return {row.account_number: row for row in rows}
+        return {number: account_id for number, account_id in rows}
 
     def owned_account_ids(self, biller_id: int, account_ids: Iterable[int]) -> set[int]:
         return set(
             self.session.scalars(
                 select(m.CustomerAccount.id).where(
-                    m.CustomerAccount.biller_id == biller_id, m.CustomerAccount.id.in_(set(account_ids))
+                    m.CustomerAccount.biller_id == biller_id,
+                    one_of(self.session, m.CustomerAccount.id, set(account_ids)),
                 )
             ).all()
         )
@@ -162,10 +167,25 @@ class BillerInvoiceRepository:
         return set(
             self.session.scalars(
                 select(m.Invoice.number).where(
-                    m.Invoice.biller_id == biller_id, m.Invoice.number.in_(set(numbers))
+                    m.Invoice.biller_id == biller_id, one_of(self.session, m.Invoice.number, set(numbers))
                 )
             ).all()
         )
+
+    def insert_invoices(self, biller_id: int, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Insert a batch of this biller's invoices at once (storage/bulk.py); their new ids, in row order.
+
+        Raises DuplicateKey when another transaction took one of the numbers: then none is written.
+        """
+        if any(row["biller_id"] != biller_id for row in rows):
+            raise ValueError("a batch holds invoices of the calling biller only")
+        return [
+            new_id for (new_id,) in insert_many(self.session, cast(Table, m.Invoice.__table__), rows, ("id",))
+        ]
+
+    def insert_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Timeline entries of a batch's invoices, in one statement."""
+        insert_many(self.session, cast(Table, m.InvoiceEvent.__table__), rows)
 
     def link(self, biller_id: int, link_id: int) -> m.PaymentLink | None:
         link = self.session.get(m.PaymentLink, link_id)

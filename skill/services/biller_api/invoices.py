@@ -19,7 +19,7 @@ from ..billing.results import TimelineEntry
 from ..identity import directory, records
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a batch holds 5,000 of them, each without a __dict__
 class InvoiceDraft:
     """One invoice as a biller sends it: the customer is named by its account number at this biller."""
 
@@ -97,26 +97,32 @@ def upsert_biller_customer(
 def create_biller_invoices(
     uow: UnitOfWork, biller_id: int, drafts: Sequence[InvoiceDraft], clock: Clock
 ) -> list[int]:
-    """All or nothing: ledger.InvalidBatch lists each invalid item's errors, and then nothing is written."""
+    """All or nothing: ledger.InvalidBatch lists each invalid item's errors, and then nothing is written.
+
+    One unit of work: the account numbers are resolved among this biller's own records only, then the ledger
+    checks and writes the whole batch.
+    """
     with uow:
-        accounts = uow.biller_invoices.accounts_by_number(biller_id, {d.account_number for d in drafts})
-        account_ids = {number: account.id for number, account in accounts.items()}
-    news = [
-        ledger.NewInvoice(
-            biller_id=biller_id,
-            account_id=account_ids.get(d.account_number, 0),  # 0 matches no account: reported per item
-            number=d.number,
-            bill_type=d.bill_type,
-            issue_date=d.issue_date,
-            due_date=d.due_date,
-            amount_due_minor=d.amount_due_minor,
-            currency=d.currency,
-            description=d.description,
-            line_items=d.line_items,
-        )
-        for d in drafts
-    ]
-    return ledger.create_invoices(uow, biller_id, news, clock)
+        account_ids = uow.biller_invoices.account_ids_by_number(biller_id, {d.account_number for d in drafts})
+        news = [
+            ledger.NewInvoice(
+                biller_id=biller_id,
+                account_id=account_ids.get(d.account_number, 0),  # 0 matches no account: reported per item
+                number=d.number,
+                bill_type=d.bill_type,
+                issue_date=d.issue_date,
+                due_date=d.due_date,
+                amount_due_minor=d.amount_due_minor,
+                currency=d.currency,
+                description=d.description,
+                line_items=d.line_items,
+            )
+            for d in drafts
+        ]
+        owned = set(account_ids.values())  # read with the biller's id: its own records only
+        ids = ledger.create_invoices_in(uow, biller_id, news, clock, own_accounts=owned)
+        uow.commit()
+        return ids
 
 
 def get_biller_invoice(uow: UnitOfWork, biller_id: int, invoice_id: int, clock: Clock) -> ApiInvoice:
