@@ -16,13 +16,14 @@ _METHOD_WORDS = {"card": "desk.method.card", "sepa_debit": "desk.method.bank", "
 
 
 def capitalized(value: str) -> str:
-    """The first letter outside SSML tags in upper case: "your water bill ..." opens a sentence."""
+    """The sentence with its first character outside SSML tags in upper case ("your water bill ..." opens one);
+    a sentence that opens with an amount ("€45.60 ...") or a digit stays as it is."""
     in_tag = False
     for index, char in enumerate(value):
         if char in "<>":
             in_tag = char == "<"
-        elif not in_tag and char.isalpha():
-            return value[:index] + char.upper() + value[index + 1 :]
+        elif not in_tag and not char.isspace():
+            return value[:index] + char.upper() + value[index + 1 :] if char.isalpha() else value
     return value
 
 
@@ -117,14 +118,16 @@ def reply_words(turn: Turn, recorded: RequestRecorded) -> str:
 def refund_speech(turn: Turn, found: Overpayment, today: date) -> str:
     bill = found.bill
     biller, name = text(bill.biller_spoken_name), bill_name(turn, bill)
+    short = turn.t("desk.your_type", type=turn.t(f"type.{bill.bill_type.value}"))  # once the biller is named
     method = turn.t(_METHOD_WORDS.get(found.method or "", "desk.method.other"))
     parts = []
     if found.payments > 1:
         parts.append(turn.t("desk.refund.payments", count=found.payments, bill=name))
+        name = short
     state, expected = found.standing.state, found.standing.expected_by
     if state is RefundState.DUE:
         owed = amount(turn, found.owed_minor, bill.currency)
-        parts.append(turn.t("desk.refund.due", biller=biller, amount=owed, bill=name))
+        parts.append(turn.t("desk.refund.due", biller=biller, amount=owed, bill=short))
     elif found.owed_minor > 0 and expected is not None:
         owed = amount(turn, found.owed_minor, bill.currency)
         when = say_date(expected, today)
