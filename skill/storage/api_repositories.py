@@ -179,9 +179,12 @@ class BillerInvoiceRepository:
         """
         if any(row["biller_id"] != biller_id for row in rows):
             raise ValueError("a batch holds invoices of the calling biller only")
-        return [
-            new_id for (new_id,) in insert_many(self.session, cast(Table, m.Invoice.__table__), rows, ("id",))
-        ]
+        table = cast(Table, m.Invoice.__table__)
+        # Matched by number, unique per biller: the rows of an INSERT ... RETURNING come back in no set order.
+        by_number = {
+            number: new_id for new_id, number in insert_many(self.session, table, rows, ("id", "number"))
+        }
+        return [by_number[row["number"]] for row in rows]
 
     def insert_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Timeline entries of a batch's invoices, in one statement."""

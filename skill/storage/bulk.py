@@ -28,7 +28,7 @@ from .errors import duplicate_keys_raised
 def insert_many(
     session: Session, table: Table, rows: Sequence[Mapping[str, Any]], returning: Sequence[str] = ()
 ) -> list[tuple[Any, ...]]:
-    """Insert `rows` (each naming the same columns); per row in order, its `returning` columns.
+    """Insert `rows` (each naming the same columns); the `returning` columns of each, in no promised order.
 
     Raises DuplicateKey when a row breaks a unique constraint: the transaction then holds none of them.
     """
@@ -41,8 +41,8 @@ def insert_many(
         if not returning:
             session.execute(statement, [dict(row) for row in rows])
             return []
-        # sort_by_parameter_order: SQLAlchemy gives the returned rows back in the order of the rows given.
-        returned = statement.returning(*(table.c[name] for name in returning), sort_by_parameter_order=True)
+        # Not sort_by_parameter_order: on SQLite, SQLAlchemy would then insert one row per statement.
+        returned = statement.returning(*(table.c[name] for name in returning))
         return [tuple(row) for row in session.execute(returned, [dict(row) for row in rows]).all()]
 
 
