@@ -7,7 +7,7 @@ Layers, lowest first (a module may import its own layer and the layers below it,
 | 0 | `settings`, `domain`, `observability` | Parsed settings, the pure rules, and request ids, JSON logs and metric events (stdlib; the Prometheus sink aside); they import nothing else of `skill`. |
 | 1 | `storage`, `payments` | Adapters the services drive: the database, and the `PaymentGateway` port with Stripe behind it. |
 | 2 | `services` | The capabilities that decide (billing, payments, links, identity, biller_api, operations). |
-| 3 | `bootstrap` | The composition root each channel receives: channels import its `Services` and call `bootstrap()`. |
+| 3 | `bootstrap`, `conversation` | The composition root each channel receives: channels import its `Services` and call `bootstrap()`; the channel-neutral conversation (the grammar of what customers say, per language) that channels share. |
 | 4 | `alexa`, `web`, `notifications` | Channels: requests in, replies out; the outbox worker and its senders. |
 | 5 | `cli`, `worker`, `demo`, `packaging` | Entry points and tools that assemble the channels. |
 
@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "payments": 1,
     "services": 2,
     "bootstrap": 3,
+    "conversation": 3,
     "alexa": 4,
     "web": 4,
     "notifications": 4,
