@@ -267,7 +267,10 @@ def test_next_due_of_a_type_that_is_only_overdue_says_nothing_is_coming_and_offe
     alexa.intent("NextDueIntent", WATER)
 
     assert alexa.speech.startswith("There's no bill coming up: every open bill is already past its due date.")
-    assert "One bill is already overdue: €45.60 for the water bill from Aqua Pura." in alexa.speech
+    assert (
+        "One bill is already overdue: €45.60 for the water bill from Aqua Pura, which was due" in alexa.speech
+    )
+    assert '<say-as interpret-as="date">????0305</say-as>' in alexa.ssml
     alexa.intent("AMAZON.YesIntent")
     assert "To confirm: pay €45.60 for your water bill from Aqua Pura" in alexa.speech
 
@@ -620,6 +623,14 @@ def test_latest_invoice_without_naming_one_is_the_most_recently_issued(
     [message] = outbox(services, "invoice_copy")
     assert message.invoice_id == invoice(services, "LUM-2026-11").id  # issued 12 days ago, the newest
     assert alexa.speech.startswith("I've sent your phone bill from Lumen Mobile again by email")
+
+
+def test_a_copy_of_it_is_a_copy_of_the_bill_just_talked_about(alexa: AlexaClient, services: Services) -> None:
+    alexa.intent("BillDetailsIntent", WATER)
+    alexa.intent("LatestInvoiceIntent")  # "send me a copy of it"
+    [message] = outbox(services, "invoice_copy")
+    assert message.invoice_id == invoice(services, "AQP-2026-Q3").id
+    assert alexa.speech.startswith("I've sent your water bill from Aqua Pura again by email")
 
 
 def test_latest_invoice_by_text_when_asked(alexa: AlexaClient, services: Services, demo: DemoSummary) -> None:

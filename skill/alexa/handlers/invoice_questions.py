@@ -100,12 +100,13 @@ class LatestInvoiceIntentHandler(Handler):
 
 
 def send_copy(turn: Turn, named: Named) -> InvoiceCopySent:
-    """The latest bill named, by the channel the customer asked for ("text it to me") when there is one."""
+    """The latest bill named (or the one in focus: "send me a copy of it"), by the channel asked for if any."""
     return turn.services.billing.send_invoice_copy(
         turn.customer_id,
         requested_via=Channel.ALEXA,
         bill_type=named.bill_type,
         biller=named.biller,
+        focus=turn.conv.focus,
         prefer=preferred_channel(turn.slot("channel")),
     )
 

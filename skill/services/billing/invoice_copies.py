@@ -38,9 +38,10 @@ def send_invoice_copy(
     requested_via: Channel,
     bill_type: BillType | None = None,
     biller: str | None = None,
+    focus: int | None = None,
     prefer: Channel | None = None,
 ) -> InvoiceCopySent:
-    """Queue the latest matching bill's copy and its timeline entry in one transaction.
+    """Queue a copy of the latest matching bill (the one in focus when none is named) and its timeline entry.
 
     It goes to a channel of the bill's biller record or one the person proved (identity.record_contacts): the
     channel asked for when it is on file, else email before SMS, since a bill is read as a document. Raises
@@ -48,7 +49,7 @@ def send_invoice_copy(
     """
     with uow:
         customer = uow.customers.get(customer_id)
-        invoice = _latest(uow, customer_id, bill_type, biller)
+        invoice = _meant(uow, customer_id, bill_type, biller, focus)
         if customer is None or invoice is None:
             raise NotFound("no bill matches")
         contacts = record_contacts(
@@ -81,8 +82,8 @@ def send_invoice_copy(
         return InvoiceCopySent(bill, channel, masked, instead=prefer is not None and channel is not prefer)
 
 
-def _latest(
-    uow: UnitOfWork, customer_id: int, bill_type: BillType | None, biller: str | None
+def _meant(
+    uow: UnitOfWork, customer_id: int, bill_type: BillType | None, biller: str | None, focus: int | None
 ) -> m.Invoice | None:
     rows = [
         r
@@ -91,6 +92,10 @@ def _latest(
         and (bill_type is None or r.bill_type == bill_type)
         and (biller is None or biller_matches(r.biller, biller))
     ]
+    if bill_type is None and biller is None:  # "send me a copy of it": the bill just talked about
+        focused = next((r for r in rows if r.id == focus), None)
+        if focused is not None:
+            return focused
     return max(rows, key=lambda r: (r.issue_date, r.id), default=None)
 
 

@@ -149,6 +149,7 @@ class Billing:
         requested_via: Channel,
         bill_type: BillType | None = None,
         biller: str | None = None,
+        focus: int | None = None,
         prefer: Channel | None = None,
     ) -> InvoiceCopySent:
         from . import invoice_copies
@@ -161,5 +162,6 @@ class Billing:
             requested_via=requested_via,
             bill_type=bill_type,
             biller=biller,
+            focus=focus,
             prefer=prefer,
         )
