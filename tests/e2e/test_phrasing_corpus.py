@@ -603,9 +603,6 @@ def run_locale(world: World, locale: str, family: str | None = None, *, intend: 
     entries = [e for e in load_corpus(locale) if family in (None, e.family)]
     unimplemented = probe_families(world, locale, {e.family for e in entries})
     results = [run_entry(world, e, intend=intend) for e in entries]
-    for result in results:
-        if not result.passed and result.family in unimplemented:
-            result.cause = "not implemented"
     return LocaleRun(locale, results, unimplemented, time.perf_counter() - started)
 
 
@@ -619,9 +616,16 @@ def report(run: LocaleRun, limit: int | None = None) -> str:
         ok = sum(r.passed for r in results)
         note = f"  NOT IMPLEMENTED: {run.unimplemented[family]}" if family in run.unimplemented else ""
         lines.append(f"  {family:<15} {ok:>3}/{len(results):<3}{note}")
-    causes = Counter(r.cause for r in run.results if not r.passed)
-    lines.append("  causes: " + ", ".join(f"{cause} {count}" for cause, count in causes.most_common()))
     failures = [r for r in run.results if not r.passed]
+    causes = Counter(r.cause for r in failures if r.family not in run.unimplemented)
+    lines.append("  causes: " + ", ".join(f"{cause} {count}" for cause, count in causes.most_common()))
+    waiting = [r for r in failures if r.family in run.unimplemented]
+    if waiting:
+        lines.append(
+            f"  in families not implemented yet: {len(waiting)} failures (listed only when the model has the intent)"
+        )
+    absent = {f for f, why in run.unimplemented.items() if "is not in interaction_models" in why}
+    failures = [r for r in failures if r.family not in absent]
     for r in failures[:limit]:
         context = f" (after {r.before})" if r.before else ""
         lines.append(f"- [{r.family}] {r.say!r}{context}: {r.cause}")
@@ -649,9 +653,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 def test_the_corpus_passes_in(locale: str, world: World) -> None:
     assert (CORPUS_DIR / f"{locale}.json").exists(), f"no corpus for {locale}"
     run = run_locale(world, locale)
-    text = report(run, limit=200)
-    print(text)
-    assert run.rate >= PASS_RATE, text
+    print(report(run))  # every failure, in the captured output
+    assert run.rate >= PASS_RATE, report(run, limit=25)
 
 
 @pytest.mark.parametrize("locale", [loc for loc in LOCALES if (CORPUS_DIR / f"{loc}.json").exists()])
