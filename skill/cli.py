@@ -173,7 +173,7 @@ def cmd_outbox_purge(args: argparse.Namespace) -> int:
         purged = purge_outbox(services, retention=timedelta(days=days))
     finally:
         services.dispose()
-    print(f"outbox purge: {purged} sent or dead messages older than {days} days redacted")
+    print(f"outbox purge: {purged} sent or dead messages older than {days} days purged")
     return 0
 
 
@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox = sub.add_parser("outbox", help="the message outbox").add_subparsers(
         dest="outbox_command", required=True
     )
-    purge = outbox.add_parser("purge", help="redact recipients of sent and dead messages past retention")
+    purge = outbox.add_parser("purge", help="delete or redact sent and dead messages past retention")
     purge.add_argument(
         "--older-than-days", type=_positive, metavar="N", help="default: OUTBOX_RETENTION_DAYS (30)"
     )

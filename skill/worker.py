@@ -65,7 +65,7 @@ def run_workers(
 
 
 def purge_outbox(services: Services, *, retention: timedelta) -> int:
-    """Redact sent and dead messages older than `retention` (billpay outbox purge), on the services' clock."""
+    """Delete or redact sent and dead messages older than `retention` (billpay outbox purge), on the services' clock."""
     from .notifications.retention import purge_expired
 
     return purge_expired(services.uow, now=services.clock.now(), retention=retention)

@@ -1,9 +1,11 @@
-"""Outbox retention: finished messages older than OUTBOX_RETENTION_DAYS keep no recipient and no personal payload.
+"""Outbox retention: finished messages older than OUTBOX_RETENTION_DAYS are deleted, or kept without personal data.
 
-Rows are redacted, never deleted: a row's `dedupe_key` is what stops a second enqueue of the same message from
-sending it twice, and its ids, kind, channel, status and times remain as the record that something was sent.
-Only `sent` and `dead` rows are touched. A `pending` or `sending` row still needs its recipient to be delivered
-or reconciled (docs/notifications.md); a retry that is in flight is never purged.
+A `sent` message without a dedupe key is deleted: nothing refers to it, and a queue table that only grows makes
+every delivery, backup and vacuum slower. A `sent` message with a dedupe key, and every `dead` one, is redacted
+instead (recipient and personal payload dropped) and kept: the key is what stops a second enqueue of the same
+message (a receipt, a sign-in code's message) from sending it twice, and a dead letter is the record an operator
+looks at. Only `sent` and `dead` rows are touched. A `pending` or `sending` row still needs its recipient to be
+delivered or reconciled (docs/notifications.md); a retry that is in flight is never purged.
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ from ..storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-PURGED = "[purged]"  # the recipient of a message past retention
-FINISHED = ("sent", "dead")
+PURGED = "[purged]"  # the recipient of a message past retention that is kept
 # Payload fields that are references, not personal data: they survive the purge.
 KEPT_PAYLOAD_KEYS = frozenset({"link_id", "attempt_id", "endpoint_id", "event_id", "event_type"})
 BATCH = 500  # rows per transaction, so a first purge of a large outbox never holds long locks
@@ -25,19 +26,23 @@ PURGE_EVERY = timedelta(hours=1)  # how often a running worker purges
 
 
 def purge_expired(uow: Callable[[], UnitOfWork], *, now: datetime, retention: timedelta) -> int:
-    """Redact every finished message queued before `now - retention`; returns how many. Idempotent."""
+    """Delete or redact every finished message queued before `now - retention`; returns how many. Idempotent."""
     cutoff = now - retention
-    purged = 0
+    deleted = redacted = 0
     while True:
         with uow() as work:
-            rows = work.outbox.finished_before(cutoff, statuses=FINISHED, recipient_not=PURGED, limit=BATCH)
+            rows = work.outbox.finished_before(cutoff, limit=BATCH)
+            gone = [row.id for row in rows if row.status == "sent" and row.dedupe_key is None]
             for row in rows:
-                row.recipient = PURGED
-                row.payload = {k: v for k, v in (row.payload or {}).items() if k in KEPT_PAYLOAD_KEYS}
+                if row.status != "sent" or row.dedupe_key is not None:
+                    row.recipient = PURGED
+                    row.payload = {k: v for k, v in (row.payload or {}).items() if k in KEPT_PAYLOAD_KEYS}
+            work.outbox.delete(gone)
             work.commit()
-        purged += len(rows)
+        deleted += len(gone)
+        redacted += len(rows) - len(gone)
         if len(rows) < BATCH:
             break
-    if purged:
-        log.info("outbox purge: %d messages past retention redacted", purged)
-    return purged
+    if deleted or redacted:
+        log.info("outbox purge: past retention, %d messages deleted and %d redacted", deleted, redacted)
+    return deleted + redacted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -36,6 +37,10 @@ class OutgoingMessage:
     payload: dict[str, Any]
 
 
+# One message's result: the provider's id (or None) when it was accepted, else the error it failed with.
+DeliveryResult = str | None | Exception
+
+
 class Sender(Protocol):
     channel: str
 
@@ -58,3 +63,16 @@ class ReconcilingSender(Sender, Protocol):
         Raise TransientDeliveryError when the provider cannot tell right now.
         """
         ...
+
+
+class PipeliningSender(Sender, Protocol):
+    """Optional: a sender that keeps several messages in flight on one connection (SMTP PIPELINING).
+
+    The worker hands it a batch through `send_all`, which takes messages from the iterator as it sends them and
+    yields each one's result as soon as the provider answered, in order; a message it took and did not yield a
+    result for is treated like a crash mid-send (it stays `sending` and is reconciled).
+    """
+
+    def send_all(
+        self, messages: Iterator[OutgoingMessage]
+    ) -> Iterator[tuple[OutgoingMessage, DeliveryResult]]: ...

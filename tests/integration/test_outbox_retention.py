@@ -1,4 +1,4 @@
-"""Outbox retention: sent and dead messages past OUTBOX_RETENTION_DAYS lose recipient and personal payload."""
+"""Outbox retention: past OUTBOX_RETENTION_DAYS, sent messages are deleted, or redacted where a dedupe key stays."""
 
 from __future__ import annotations
 
@@ -31,15 +31,23 @@ def _finish(services: Services, message_id: int, status: str) -> None:
         uow.commit()
 
 
-def _row(services: Services, message_id: int) -> m.OutboxMessage:
+def _find(services: Services, message_id: int) -> m.OutboxMessage | None:
     with services.uow() as uow:
         found = uow.outbox.get(message_id)
-        assert found is not None
-        uow.session.expunge(found)
+        if found is not None:
+            uow.session.expunge(found)
         return found
 
 
-def _aged(services: Services, status: str, *, age: timedelta, channel: str = "email") -> int:
+def _row(services: Services, message_id: int) -> m.OutboxMessage:
+    found = _find(services, message_id)
+    assert found is not None
+    return found
+
+
+def _aged(
+    services: Services, status: str, *, age: timedelta, channel: str = "email", dedupe_key: str | None = None
+) -> int:
     [message_id] = queue(
         services,
         channel=channel,
@@ -49,22 +57,36 @@ def _aged(services: Services, status: str, *, age: timedelta, channel: str = "em
     )
     if status != "pending":
         _finish(services, message_id, status)
+    if dedupe_key is not None:
+        with services.uow() as uow:
+            uow.session.execute(
+                update(m.OutboxMessage).where(m.OutboxMessage.id == message_id).values(dedupe_key=dedupe_key)
+            )
+            uow.commit()
     return message_id
 
 
-def test_sent_and_dead_messages_past_retention_lose_recipient_and_personal_payload(
+def test_sent_messages_past_retention_are_deleted(services: Services) -> None:
+    sent = [_aged(services, "sent", age=DAYS + timedelta(hours=h)) for h in (1, 24)]
+
+    assert purge_expired(services.uow, now=services.clock.now(), retention=DAYS) == 2
+
+    assert [_find(services, message_id) for message_id in sent] == [None, None]
+
+
+def test_dead_letters_and_deduplicating_messages_past_retention_lose_recipient_and_personal_payload(
     services: Services,
 ) -> None:
-    sent = _aged(services, "sent", age=DAYS + timedelta(hours=1))
+    keyed = _aged(services, "sent", age=DAYS + timedelta(hours=1), dedupe_key="receipt:attempt:9")
     dead = _aged(services, "dead", age=DAYS + timedelta(days=5), channel="sms")
 
     assert purge_expired(services.uow, now=services.clock.now(), retention=DAYS) == 2
 
-    for message_id in (sent, dead):
+    for message_id in (keyed, dead):
         row = _row(services, message_id)
         assert row.recipient == PURGED
         assert row.payload == {"link_id": 7}
-    assert (_row(services, sent).status, _row(services, dead).status) == ("sent", "dead")
+    assert (_row(services, keyed).status, _row(services, dead).status) == ("sent", "dead")
 
 
 def test_pending_sending_and_recent_messages_keep_their_recipient(services: Services) -> None:
@@ -126,9 +148,9 @@ def test_a_running_worker_purges_at_start_and_again_an_hour_later(
     worker = OutboxWorker(services.uow, {}, clock, settings, worker_id="w1", rng=random.Random(1), purge=True)
     first = _aged(services, "sent", age=DAYS + timedelta(minutes=1))
     worker.run(batch=5, once=True)
-    assert _row(services, first).recipient == PURGED
+    assert _find(services, first) is None
 
-    second = _aged(services, "sent", age=DAYS - timedelta(minutes=30))
+    second = _aged(services, "dead", age=DAYS - timedelta(minutes=30))
     clock.advance(minutes=59)
     worker.run(batch=5, once=True)
     assert _row(services, second).recipient == EMAIL, "not before the hour is up"
@@ -173,10 +195,10 @@ def test_billpay_outbox_purge_redacts_by_the_configured_retention(
 
     assert main(["outbox", "purge"]) == 0
 
-    assert "1 sent or dead messages older than 10 days redacted" in capsys.readouterr().out
-    assert (_row(services, old).recipient, _row(services, recent).recipient) == (PURGED, EMAIL)
+    assert "1 sent or dead messages older than 10 days purged" in capsys.readouterr().out
+    assert (_find(services, old), _row(services, recent).recipient) == (None, EMAIL)
     assert main(["outbox", "purge", "--older-than-days", "5"]) == 0
-    assert _row(services, recent).recipient == PURGED
+    assert _find(services, recent) is None
 
 
 @pytest.mark.parametrize("raw", ["0", "-1", "thirty"])
