@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import ARRAY, JSON, Table, any_, bindparam, insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -82,7 +82,7 @@ def _copy(
         try:
             with cursor.copy(statement) as copy:
                 for index, row in enumerate(rows):
-                    values = [process(row[name]) for name, process in processors]
+                    values = _processed(row, processors, statement.as_string(cursor))
                     copy.write_row([*values, ids[index]] if ids else values)
         except DriverIntegrityError as exc:
             raise IntegrityError(statement.as_string(cursor), None, exc) from exc
@@ -92,6 +92,16 @@ def _copy(
         tuple(ids[index] if name == "id" and ids else row[name] for name in returning)
         for index, row in enumerate(rows)
     ]
+
+
+def _processed(
+    row: Mapping[str, Any], processors: list[tuple[str, Callable[[Any], Any]]], sql: str
+) -> list[Any]:
+    try:
+        return [process(row[name]) for name, process in processors]
+    except Exception as exc:
+        # As SQLAlchemy reports a value its column type refuses (a float for money, a naive timestamp).
+        raise StatementError(str(exc), sql, None, exc) from exc
 
 
 def _processors(table: Table, names: list[str], dialect: Dialect) -> list[Callable[[Any], Any]]:
