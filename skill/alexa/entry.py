@@ -14,6 +14,7 @@ from ..observability import metrics
 from ..observability.context import bind_request_id
 from .envelope import MalformedRequest, check_shape
 from .handlers import build_handlers
+from .handlers.builtins import UnknownIntentHandler
 from .handlers.errors import DomainErrorHandler, UnexpectedErrorHandler
 
 log = logging.getLogger("skill.alexa")
@@ -27,6 +28,9 @@ def build_skill(services: Services) -> CustomSkill:
     for handler in build_handlers(services):
         builder.add_request_handler(handler)
         labels.update(getattr(handler, "intents", ()), getattr(handler, "request_types", ()))
+    # Last, whatever handlers come before it: an intent none of them knows is a misunderstanding, answered
+    # with what the customer can do; the exception handlers are for refusals and faults only.
+    builder.add_request_handler(UnknownIntentHandler(services))
     builder.add_exception_handler(DomainErrorHandler())
     builder.add_exception_handler(UnexpectedErrorHandler())
     if services.settings.alexa_skill_id:

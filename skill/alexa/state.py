@@ -40,6 +40,7 @@ class Question(enum.StrEnum):
     PIN = "pin"  # the voice PIN before a charge (answered by the PIN, or no)
     OFFER_LINK = "offer_link"  # a stored method cannot be used: text a payment link instead?
     HEAR_TOTALLED = "hear_totalled"  # the total owed was said: hear the bills behind it?
+    OFFER_HELP = "offer_help"  # two misunderstandings in a row: hear what the skill can do?
 
 
 @dataclass
@@ -77,6 +78,11 @@ class Seal:
             {"subject": self.subject, "pending": pending}, sort_keys=True, separators=(",", ":")
         )
         return hmac.new(self.key, body.encode(), hashlib.sha256).hexdigest()
+
+    def tag(self, purpose: str, body: dict[str, Any]) -> str:
+        """A MAC over anything else kept in the session for this customer, apart from pending questions."""
+        signed = {"purpose": purpose, "subject": self.subject, "body": body}
+        return hmac.new(self.key, json.dumps(signed, sort_keys=True).encode(), hashlib.sha256).hexdigest()
 
     def opened(self, raw: Any) -> Pending | None:
         if not isinstance(raw, dict):
@@ -145,3 +151,40 @@ class Conversation:
         self.heard = (list(invoice_ids) if reset else [*self.heard, *invoice_ids])[:MAX_HEARD]
         if invoice_ids:
             self.focus = invoice_ids[0] if len(invoice_ids) == 1 else self.focus
+
+
+MAX_SAID_CHARS = 3000  # an answer longer than this is not kept for "say that again" (attributes travel each turn)
+
+
+@dataclass(frozen=True)
+class Said:
+    """The last answer the session heard, for "say that again": its speech, reprompt and elicited slot.
+
+    Sealed like the pending question: edited attributes must not make the skill say anything in its voice.
+    """
+
+    speech: str
+    reprompt: str | None = None
+    elicit: tuple[str, str] | None = None  # (intent, slot) asked for with Dialog.ElicitSlot
+
+    def save(self, attributes: dict[str, Any], seal: Seal) -> None:
+        if len(self.speech) + len(self.reprompt or "") > MAX_SAID_CHARS:
+            attributes.pop("said", None)
+            return
+        body = {"speech": self.speech, "reprompt": self.reprompt, "elicit": list(self.elicit or ()) or None}
+        attributes["said"] = {**body, "mac": seal.tag("said", body)}
+
+    @classmethod
+    def load(cls, attributes: dict[str, Any], seal: Seal) -> Said | None:
+        raw = attributes.get("said")
+        if not isinstance(raw, dict):
+            return None
+        body = {k: raw.get(k) for k in ("speech", "reprompt", "elicit")}
+        mac = raw.get("mac")
+        if not isinstance(mac, str) or not hmac.compare_digest(mac, seal.tag("said", body)):
+            return None
+        speech, reprompt, elicit = body["speech"], body["reprompt"], body["elicit"]
+        if not isinstance(speech, str) or not isinstance(reprompt, str | None):
+            return None
+        slot = tuple(elicit) if isinstance(elicit, list) and len(elicit) == 2 else None
+        return cls(speech, reprompt, (str(slot[0]), str(slot[1])) if slot else None)

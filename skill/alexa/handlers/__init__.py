@@ -9,12 +9,13 @@ from .bills import BillDetailsIntentHandler, ListBillsIntentHandler, MoreIntentH
 from .builtins import (
     FallbackIntentHandler,
     HelpIntentHandler,
+    RepeatIntentHandler,
     SessionEndedRequestHandler,
     StopIntentHandler,
 )
 from .history import PaymentHistoryIntentHandler, PaymentStatusIntentHandler
 from .invoice_questions import LatestInvoiceIntentHandler, WhyHigherIntentHandler
-from .launch import LaunchRequestHandler
+from .launch import LaunchRequestHandler, StartOverIntentHandler
 from .links import SendLinkIntentHandler
 from .pay import PayBillIntentHandler, VoicePinIntentHandler
 from .questions import (
@@ -35,6 +36,8 @@ HANDLERS: tuple[type[Handler], ...] = (
     SessionEndedRequestHandler,
     StopIntentHandler,
     HelpIntentHandler,
+    RepeatIntentHandler,
+    StartOverIntentHandler,
     LaunchRequestHandler,
     ListBillsIntentHandler,
     MoreIntentHandler,

@@ -10,7 +10,8 @@ from typing import Any
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
-from ask_sdk_model import Response
+from ask_sdk_model import Intent, IntentConfirmationStatus, Response, Slot, SlotConfirmationStatus
+from ask_sdk_model.dialog import ElicitSlotDirective
 from ask_sdk_model.interfaces.system import SystemState
 from ask_sdk_model.ui import LinkAccountCard, SimpleCard
 
@@ -18,9 +19,10 @@ from ...bootstrap import Services
 from ...services.identity.link_tokens import LinkedCustomer
 from ..i18n import Translator, request_locale
 from ..speech import MAX_CARD_CHARS, clip
-from ..state import Conversation, Seal
+from ..state import Conversation, Said, Seal
 
 log = logging.getLogger("skill.alexa")
+TURN_ATTRIBUTE = "billpay.turn"  # the request attribute that holds the Turn (for the exception handlers)
 
 
 class Turn:
@@ -41,6 +43,8 @@ class Turn:
         self.conv = Conversation.load(self.session, self.seal)
         self._asked_last_turn = self.conv.pending
         self._carried: dict[str, str] = {}
+        self.missed = False  # this turn did not understand the customer (the fallback): misses are not reset
+        handler_input.attributes_manager.request_attributes[TURN_ATTRIBUTE] = self
 
     @cached_property
     def customer(self) -> LinkedCustomer | None:
@@ -101,12 +105,18 @@ class Turn:
         reprompt: str | None = None,
         end: bool | None = None,
         card: tuple[str, str] | None = None,
+        elicit: tuple[str, str] | None = None,
     ) -> Response:
-        """Build the response and persist the conversation state into the session."""
+        """Build the response and persist the conversation state into the session.
+
+        `elicit` (intent, slot) has Alexa hear the customer's next words as that slot's value.
+        """
         if self.conv.pending is self._asked_last_turn:
             # A question stands for one turn only: a "yes" after any other answer must not confirm it.
             self.conv.pending = None
         self.conv.save(self.session, self.seal)
+        if not self.missed:
+            self.session.pop("misses", None)  # understood: the next misunderstanding is a first one again
         builder = self.hi.response_builder.speak(speech)
         if reprompt:
             builder.ask(reprompt)
@@ -114,9 +124,18 @@ class Turn:
             end = True
         if card:
             builder.set_card(SimpleCard(title=clip(card[0], 100), content=clip(card[1], MAX_CARD_CHARS)))
+        if elicit:
+            assert not end, "a slot is elicited in an open session only"
+            builder.add_directive(elicit_slot(*elicit))
         if end is not None:
             builder.set_should_end_session(end)
+        if not end:
+            Said(speech, reprompt, elicit).save(self.session, self.seal)  # what "say that again" says
         return builder.response
+
+    def keep_question(self) -> None:
+        """The question asked last turn stays pending through this one (the answer repeats it)."""
+        self._asked_last_turn = None
 
     def ask(self, speech: str, reprompt: str | None = None, **kwargs: Any) -> Response:
         return self.say(speech, reprompt=reprompt or speech, **kwargs)
@@ -126,6 +145,22 @@ class Turn:
         self.conv = Conversation()
         builder = self.hi.response_builder.speak(self.t("link.needed")).set_card(LinkAccountCard())
         return builder.set_should_end_session(True).response
+
+
+def elicit_slot(intent: str, slot: str) -> ElicitSlotDirective:
+    """Alexa takes the next utterance as `slot` of `intent`, which may differ from the request's intent: the
+    updated intent names the intent whose slot is elicited (it needs a dialog model, with the slot's samples).
+
+    https://developer.amazon.com/en-US/docs/alexa/custom-skills/dialog-interface-reference.html#elicitslot
+    """
+    updated = Intent(
+        name=intent,
+        confirmation_status=IntentConfirmationStatus.NONE,
+        slots={
+            slot: Slot(name=slot, confirmation_status=SlotConfirmationStatus.NONE)
+        },  # no value: asked afresh
+    )
+    return ElicitSlotDirective(slot_to_elicit=slot, updated_intent=updated)
 
 
 class Handler(AbstractRequestHandler):

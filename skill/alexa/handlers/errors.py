@@ -12,6 +12,7 @@ from ask_sdk_model import Response
 from ...domain.errors import DomainError
 from ...observability.metrics import note_turn_outcome
 from ..i18n import Translator, request_locale
+from .base import TURN_ATTRIBUTE, Turn
 
 log = logging.getLogger("skill.alexa")
 
@@ -28,6 +29,12 @@ class DomainErrorHandler(AbstractExceptionHandler):
         log.info("request refused: %s", code)
         note_turn_outcome("refused")
         key = f"error.{code}" if t.has(f"error.{code}") else "error.refused"
+        turn = handler_input.attributes_manager.request_attributes.get(TURN_ATTRIBUTE)
+        if isinstance(turn, Turn):
+            # The turn the refusal interrupted answers, without a question pending (a later "yes" confirms
+            # nothing), and the refusal is what "say that again" repeats.
+            turn.conv.pending = None
+            return turn.ask(turn.t(key), turn.t("reprompt.main"))
         _forget_question(handler_input)
         return handler_input.response_builder.speak(t(key)).ask(t("reprompt.main")).response
 
