@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import urllib.request
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy import select
 
 from skill.bootstrap import Services
-from skill.domain.clock import FixedClock
 from skill.domain.model import Channel, EventKind, PaymentStatus
 from skill.notifications.senders import OutgoingMessage
 from skill.notifications.webhook import WebhookSender
@@ -16,6 +15,7 @@ from skill.services.billing import ledger
 from skill.services.billing.results import TimelineEntry
 from skill.storage import models as m
 from skill.storage.outbox import enqueue
+from tests.support.recording_server import Recorded, recording_server
 
 
 def invoice_id(services: Services, number: str) -> int:
@@ -117,18 +117,10 @@ def events(services: Services, invoice: int, kind: str) -> list[TimelineEntry]:
         ]
 
 
-class CapturingSender(WebhookSender):
-    """The real webhook sender, posting nowhere: it keeps each request it would have made."""
-
-    def __init__(self, services: Services, clock: FixedClock) -> None:
-        super().__init__(services.biller_api.signing_secret, clock, resolve=lambda host: ["93.184.215.14"])
-        self.requests: list[urllib.request.Request] = []
-
-    def _post(self, request: urllib.request.Request) -> int:
-        self.requests.append(request)
-        return 200
-
-
-def deliver(sender: CapturingSender, message: OutgoingMessage) -> urllib.request.Request:
-    sender.send(message)
-    return sender.requests[-1]
+def deliver(services: Services, message: OutgoingMessage) -> Recorded:
+    """Send a queued delivery with the real webhook sender to a local receiver; the request it received."""
+    sender = WebhookSender(services.biller_api.signing_secret, services.clock, allow_private=True)
+    with recording_server(status=200) as receiver:
+        sender.send(replace(message, recipient=receiver.url))  # the signature covers the body, not the URL
+        [received] = receiver.requests
+    return received

@@ -21,6 +21,7 @@ from .choosing import choose_bill
 from .results import BillQuery, ChooseBill, NoBill, Overpayment, Overpayments, PaymentMade
 
 MAX_ANSWERS = 3
+RECENT_ATTEMPTS = 200  # a customer's payments looked at, newest first
 _APPLIED = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
 
 
@@ -29,7 +30,11 @@ def overpayments(uow: UnitOfWork, customer_id: int, query: BillQuery, clock: Clo
     today = clock.today()
     with uow:
         rows = uow.invoices.for_customer(customer_id)
-        found = {row.id: _overpayment(uow, row, today) for row in rows}
+        applied: dict[int, list[m.PaymentAttempt]] = {}
+        for attempt in uow.attempts.for_customer(customer_id, limit=RECENT_ATTEMPTS):  # newest first
+            if attempt.applied_at is not None:
+                applied.setdefault(attempt.invoice_id, []).insert(0, attempt)
+        found = {row.id: _overpayment(uow, row, applied.get(row.id, []), today) for row in rows}
         if query.named:
             chosen = choose_bill(rows, query, today, likeliest=(lambda r: found[r.id] is not None,))
             if isinstance(chosen, NoBill):
@@ -42,16 +47,18 @@ def overpayments(uow: UnitOfWork, customer_id: int, query: BillQuery, clock: Clo
             scope = list(rows)
         overpaid = [o for r in scope if (o := found[r.id]) is not None]
         overpaid.sort(key=lambda o: (o.refunded_on or date.min, o.bill.id), reverse=True)
-        paid = () if overpaid else _payments(uow, customer_id, scope, today)
+        paid = () if overpaid else _payments(applied, scope, today)
         return Overpayments(tuple(overpaid[:MAX_ANSWERS]), paid)
 
 
-def _overpayment(uow: UnitOfWork, invoice: m.Invoice, today: date) -> Overpayment | None:
-    attempts = [a for a in uow.biller_invoices.attempts(invoice.id) if a.applied_at is not None]
+def _overpayment(
+    uow: UnitOfWork, invoice: m.Invoice, attempts: list[m.PaymentAttempt], today: date
+) -> Overpayment | None:
+    """The bill's overpayment and refunds, from its applied payments (oldest first); None if there is none."""
     refunded = sum(a.refunded_minor for a in attempts)
     if invoice.refund_due_minor <= 0 and refunded <= 0:
         return None
-    events = uow.events.for_invoice(invoice.id)
+    events = uow.events.of_kinds((invoice.id,), (EventKind.OVERPAID, EventKind.REFUNDED))
     overpaid = [e for e in events if e.kind == EventKind.OVERPAID]
     refunds = [e for e in events if e.kind == EventKind.REFUNDED]
     excess_ids = {e.data.get("attempt_id") for e in overpaid}
@@ -80,13 +87,14 @@ def _overpayment(uow: UnitOfWork, invoice: m.Invoice, today: date) -> Overpaymen
 
 
 def _payments(
-    uow: UnitOfWork, customer_id: int, scope: Sequence[m.Invoice], today: date
+    applied: dict[int, list[m.PaymentAttempt]], scope: Sequence[m.Invoice], today: date
 ) -> tuple[PaymentMade, ...]:
-    """The latest applied payments on the bills in scope, newest first."""
-    wanted = {r.id: r for r in scope}
+    """The latest payments that went onto the bills in scope, newest first."""
     made = [
-        PaymentMade(BillView.of(wanted[a.invoice_id], today), a.amount_minor, a.currency, a.applied_at.date())
-        for a in uow.attempts.for_customer(customer_id, limit=20)
-        if a.invoice_id in wanted and a.status in _APPLIED and a.applied_at is not None
+        PaymentMade(BillView.of(row, today), a.amount_minor, a.currency, a.applied_at.date())
+        for row in scope
+        for a in applied.get(row.id, [])
+        if a.status in _APPLIED and a.applied_at is not None
     ]
+    made.sort(key=lambda p: p.on, reverse=True)
     return tuple(made[:MAX_ANSWERS])

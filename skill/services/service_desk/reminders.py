@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from ...domain.clock import Clock
 from ...domain.errors import DomainError
@@ -35,7 +36,7 @@ def reminder_status(
         sent = _sent_about(uow, customer_id, rows)
 
         def reminded(row: m.Invoice) -> bool:
-            return bool(sent[row.id][0])
+            return bool(sent.get(row.id, ((), frozenset()))[0])
 
         def outstanding(row: m.Invoice) -> bool:
             return row.status in OUTSTANDING
@@ -76,37 +77,38 @@ def plan_of(biller: m.Biller) -> ReminderPlan:
 
 def _sent_about(uow: UnitOfWork, customer_id: int, invoices: Sequence[m.Invoice]) -> dict[int, _Sent]:
     """Per bill: the messages sent about it (oldest first) and the keys of the plan steps they were."""
-    found: dict[int, tuple[list[SentMessage], set[str], set[int]]] = {
-        r.id: ([], set(), set()) for r in invoices
-    }
-    for invoice in invoices:
-        messages, steps, named = found[invoice.id]
-        final = _final_key(invoice.biller)
-        for event in uow.events.for_invoice(invoice.id):
-            data = event.data or {}
-            via = data.get("sent_via")
-            if event.kind == EventKind.REMINDED:
-                step = data.get("step")
-                if isinstance(step, str) and step:
-                    steps.add(step)
-                kind = "final_notice" if step is not None and step == final else REMINDER_KIND
-                messages.append(SentMessage(kind, via, event.at))
-                if isinstance(data.get("message_id"), int):
-                    named.add(data["message_id"])
-            elif event.kind == EventKind.LINK_CREATED and event.channel == Channel.API:
-                messages.append(SentMessage("payment_request", via, event.at))
-    for row in uow.outbox.for_customer(customer_id):
-        entry = found.get(row.invoice_id or 0)
-        if row.kind != REMINDER_KIND or entry is None or row.id in entry[2] or row.status == "failed":
-            continue
-        step = (row.payload or {}).get("step")
+    by_id = {r.id: r for r in invoices if r.status != InvoiceStatus.VOID}
+    finals = {r.biller_id: _final_key(r.biller) for r in by_id.values()}
+    messages: dict[int, list[SentMessage]] = {i: [] for i in by_id}
+    steps: dict[int, set[str]] = {i: set() for i in by_id}
+    recorded: set[int] = set()  # outbox messages a timeline entry already stands for
+
+    def sent(invoice_id: int, step: object, via: object, at: datetime, kind: str = REMINDER_KIND) -> None:
         if isinstance(step, str) and step:
-            entry[1].add(step)
-        entry[0].append(SentMessage(REMINDER_KIND, row.channel, row.sent_at or row.created_at))
-    return {
-        invoice_id: (tuple(sorted(messages, key=lambda s: s.at)), frozenset(steps))
-        for invoice_id, (messages, steps, _) in found.items()
-    }
+            steps[invoice_id].add(step)
+            if step == finals[by_id[invoice_id].biller_id]:
+                kind = "final_notice"
+        messages[invoice_id].append(SentMessage(kind, via if isinstance(via, str) else None, at))
+
+    for event in uow.events.of_kinds(by_id, (EventKind.REMINDED, EventKind.LINK_CREATED)):
+        data = event.data or {}
+        if event.kind == EventKind.REMINDED:
+            sent(event.invoice_id, data.get("step"), data.get("sent_via"), event.at)
+            if isinstance(data.get("message_id"), int):
+                recorded.add(data["message_id"])
+        elif (
+            event.channel == Channel.API
+        ):  # a payment request the biller sent, not a link the customer asked for
+            sent(event.invoice_id, None, data.get("sent_via"), event.at, "payment_request")
+    for row in uow.outbox.for_customer(customer_id):
+        if (
+            row.kind == REMINDER_KIND
+            and row.invoice_id in by_id
+            and row.id not in recorded
+            and row.status != "dead"
+        ):
+            sent(row.invoice_id, (row.payload or {}).get("step"), row.channel, row.sent_at or row.created_at)
+    return {i: (tuple(sorted(messages[i], key=lambda s: s.at)), frozenset(steps[i])) for i in by_id}
 
 
 def _final_key(biller: m.Biller) -> str | None:
