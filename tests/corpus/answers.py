@@ -275,12 +275,12 @@ def asks_which(heard: Heard) -> bool:
 
 def nothing_charged(heard: Heard, problems: Problems) -> None:
     extra = heard.after.charged[len(heard.before.charged) :]
-    _need(problems, not extra, f"nothing may be charged, but {list(extra)} was")
+    _need(problems, not extra, f"charge nothing (charged {list(extra)})")
 
 
 def charged_once(heard: Heard, problems: Problems, minor: int) -> None:
     extra = list(heard.after.charged[len(heard.before.charged) :])
-    _need(problems, extra == [minor], f"{minor} should be charged once, charged {extra}")
+    _need(problems, extra == [minor], f"charge {minor / 100:.2f} once (charged {extra})")
 
 
 def new_rows(heard: Heard, kind: str) -> list[Any]:
