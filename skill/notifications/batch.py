@@ -91,7 +91,8 @@ class BatchDelivery:
         self._unsent: dict[int, Claimed] = {}  # begun, never handed to the sender
         self._handed_at: dict[int, float] = {}
         self._buffer: list[_Result] = []
-        self._flushed_at = self._renew_at = time.monotonic()
+        self._flushed_at = time.monotonic()
+        self._renew_at = policy.now() + policy.lease / 2  # on the clock the leases are written with
         self.outcomes: Counter[str] = Counter()
 
     def deliver(self) -> Counter[str]:
@@ -174,7 +175,7 @@ class BatchDelivery:
                 self._unsent[message.id] = message
             else:
                 self.outcomes["lease_lost"] += 1
-        self._renew_at = time.monotonic() + self._policy.lease.total_seconds() / 2
+        self._renew_at = self._policy.now() + self._policy.lease / 2
         return len(held) == len(messages)
 
     # -- sending -------------------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ class BatchDelivery:
                 continue
             if message.id not in self._unsent:
                 continue  # lost at begin or at a renewal
-            if time.monotonic() >= self._renew_at:
+            if self._policy.now() >= self._renew_at:
                 self._renew()
                 if message.id not in self._unsent:
                     continue
@@ -213,7 +214,7 @@ class BatchDelivery:
             if message_id not in held:
                 del self._unsent[message_id]
                 self.outcomes["lease_lost"] += 1
-        self._renew_at = time.monotonic() + self._policy.lease.total_seconds() / 2
+        self._renew_at = self._policy.now() + self._policy.lease / 2
 
     # -- settling ------------------------------------------------------------------------------------------
     def _record(self, outgoing: OutgoingMessage, result: DeliveryResult) -> None:
