@@ -11,8 +11,8 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
-from .email import build_email, message_id
 from .messages import render
+from .mime import EmailTemplate, message_id
 from .senders import OutgoingMessage
 
 DEMO_FROM = "billpay demo <no-reply@billpay.invalid>"
@@ -30,16 +30,15 @@ class MailboxSender:
         self._base_url = base_url
         self._directory = directory
         self._from = from_addr or DEMO_FROM
+        self._template = EmailTemplate(self._from, base_url=base_url)
 
     def _maildir(self) -> mailbox.Maildir:
         self._directory.parent.mkdir(parents=True, exist_ok=True)
         return mailbox.Maildir(self._directory, create=True)
 
     def send(self, message: OutgoingMessage) -> str | None:
-        if self.channel == "email":
-            mail = build_email(message, from_addr=self._from, base_url=self._base_url)
-        else:
-            mail = self._sms(message)
+        # An email is stored as the bytes an SMTP server would get.
+        mail = self._template.render(message).data if self.channel == "email" else self._sms(message)
         # Maildir delivers through tmp/ then a rename into new/: a reader never sees half a message.
         return f"mailbox:{self._maildir().add(mail)}"
 

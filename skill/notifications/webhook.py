@@ -2,6 +2,7 @@
 
 The signed text is `"<t>.<raw body>"` with the endpoint's secret as the key; the body is fixed when the event is
 queued (skill/services/biller_api/events.py), the timestamp when it is sent, so a receiver can refuse old replays.
+Each worker thread keeps one HTTP session, so deliveries to the same receiver reuse its connection (keep-alive).
 """
 
 from __future__ import annotations
@@ -10,18 +11,21 @@ import hashlib
 import hmac
 import ipaddress
 import socket
-import urllib.error
-import urllib.request
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..domain.clock import Clock
 from .senders import DeliveryOutcomeUnknown, OutgoingMessage, PermanentDeliveryError, TransientDeliveryError
 
+if TYPE_CHECKING:
+    import requests
+
 SIGNATURE_HEADER = "BillPay-Signature"
 EVENT_ID_HEADER = "BillPay-Event-Id"
 TOLERANCE_SECONDS = 300
+_ANSWER_LIMIT = 64 * 1024  # bytes of a receiver's answer read before its connection is given up
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -44,12 +48,6 @@ def verify(secret: str, body: bytes, header: str, now: int, tolerance: int = TOL
     return any(hmac.compare_digest(expected, candidate) for candidate in signatures)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirect could point the worker at an internal address; the receiver must answer at its registered URL.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 class WebhookSender:
     """The `webhook` channel. Receivers dedupe by the BillPay-Event-Id header, so a resend is safe."""
 
@@ -68,7 +66,7 @@ class WebhookSender:
         self._secret_for = secret_for
         self._clock = clock
         self._timeout = timeout
-        self._opener = urllib.request.build_opener(_NoRedirects)
+        self._local = threading.local()  # worker threads share a sender, never a session
         self._allow_private = allow_private  # WEBHOOKS_ALLOW_INSECURE_URLS: local development only
         self._resolve = resolve or _addresses
 
@@ -81,18 +79,13 @@ class WebhookSender:
             self._refuse_internal_hosts(message.recipient)
         body = str(payload["body"]).encode()
         timestamp = int(self._clock.now().timestamp())
-        request = urllib.request.Request(  # noqa: S310 (https, or http only where WEBHOOKS_ALLOW_INSECURE_URLS)
-            message.recipient,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "billpay-webhooks/1",
-                SIGNATURE_HEADER: sign(secret, body, timestamp),
-                EVENT_ID_HEADER: str(payload["event_id"]),
-            },
-        )
-        status = self._post(request)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "billpay-webhooks/1",
+            SIGNATURE_HEADER: sign(secret, body, timestamp),
+            EVENT_ID_HEADER: str(payload["event_id"]),
+        }
+        status = self._post(message.recipient, body, headers)
         if 200 <= status < 300:
             return str(payload["event_id"])
         if status == 410:
@@ -115,16 +108,47 @@ class WebhookSender:
         if not mapped or not all(a.is_global for a in mapped):
             raise PermanentDeliveryError("receiver host resolves to a non-public address")
 
-    def _post(self, request: urllib.request.Request) -> int:
+    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST on this thread's session (https, or http only where WEBHOOKS_ALLOW_INSECURE_URLS)."""
+        import requests
+
         try:
-            with self._opener.open(request, timeout=self._timeout) as response:
-                return int(response.status)
-        except urllib.error.HTTPError as exc:
-            return int(exc.code)
-        except TimeoutError as exc:
-            raise DeliveryOutcomeUnknown(f"receiver timed out ({type(exc).__name__})") from None
-        except (urllib.error.URLError, OSError) as exc:
+            # A redirect could point the worker at an internal address: the receiver answers at its URL or fails.
+            with self._session().post(
+                url, data=body, headers=headers, timeout=self._timeout, allow_redirects=False, stream=True
+            ) as response:
+                # Read the answer to its end, so the connection can carry the next delivery; a receiver that
+                # answers at length gets its connection closed instead.
+                read = 0
+                for chunk in response.iter_content(chunk_size=_ANSWER_LIMIT):
+                    read += len(chunk)
+                    if read >= _ANSWER_LIMIT:
+                        break
+                return int(response.status_code)
+        except requests.ConnectTimeout as exc:  # before the connection existed: certainly not received
             raise TransientDeliveryError(f"receiver unreachable ({type(exc).__name__})") from None
+        except requests.Timeout as exc:  # the request went out; the answer did not come back
+            raise DeliveryOutcomeUnknown(f"receiver timed out ({type(exc).__name__})") from None
+        except (requests.RequestException, OSError) as exc:
+            raise TransientDeliveryError(f"receiver unreachable ({type(exc).__name__})") from None
+
+    def close(self) -> None:
+        """Close this thread's session and its kept-alive connections."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is not None:
+            self._local.session = None
+            session.close()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            import requests
+
+            session = self._local.session = requests.Session()
+            session.trust_env = (
+                False  # no proxy or .netrc from the environment: receivers are called directly
+            )
+        return session
 
 
 def _addresses(host: str) -> list[str]:

@@ -99,7 +99,10 @@ def test_email_resent_after_an_unknown_outcome_keeps_its_message_id(
         outgoing = OutgoingMessage(
             row.id, row.kind, row.channel, row.recipient, row.locale, dict(row.payload)
         )
-    first, second = sender.send(outgoing), sender.send(outgoing)
+    try:
+        first, second = sender.send(outgoing), sender.send(outgoing)
+    finally:
+        sender.close()
     ids = [mail["Message-ID"] for mail in smtp_server.handler.messages()]
     assert first == second == ids[0] == ids[1] == f"<outbox-{message_id}@billpay.example>"
 

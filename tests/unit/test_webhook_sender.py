@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.request
 from datetime import UTC, datetime
 
 import pytest
@@ -15,8 +14,8 @@ from skill.notifications.webhook import WebhookSender
 class RecordingSender(WebhookSender):
     posted: list[str]
 
-    def _post(self, request: urllib.request.Request) -> int:
-        self.posted.append(request.full_url)
+    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        self.posted.append(url)
         return 200
 
 
