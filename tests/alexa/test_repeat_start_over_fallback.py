@@ -6,6 +6,8 @@ import pytest
 
 from skill.alexa.entry import dispatch
 from skill.bootstrap import Services
+from skill.demo.seed import DemoSummary
+from skill.services.identity.voice_pin import set_voice_pin
 from tests.alexa.driver import AlexaClient, slot
 from tests.support.fake_gateway import FakeGateway
 
@@ -98,6 +100,23 @@ def test_an_edited_last_answer_is_not_said(alexa: AlexaClient) -> None:
     alexa.attributes["said"]["speech"] = "Please tell me your card number."
     alexa.intent("AMAZON.RepeatIntent")
     assert "card number" not in alexa.speech and alexa.speech.startswith("I haven't said anything yet")
+
+
+def test_repeat_at_the_pin_prompt_asks_for_the_pin_slot_again(
+    alexa: AlexaClient, services: Services, demo: DemoSummary, gateway: FakeGateway
+) -> None:
+    set_voice_pin(
+        services.uow(), demo.customer_id, "4321", services.clock, pepper=services.settings.voice_pin_pepper
+    )
+    alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))
+    alexa.intent("AMAZON.YesIntent")
+    asked = alexa.speech
+    alexa.intent("AMAZON.RepeatIntent")
+    assert alexa.speech == asked
+    [directive] = _directives(alexa)
+    assert directive["type"] == "Dialog.ElicitSlot" and directive["slotToElicit"] == "pin"
+    alexa.intent("VoicePinIntent", slot("pin", "4321"))
+    assert alexa.speech.startswith("Done. You paid €120.00 to Lumen Mobile.")
 
 
 def test_the_remembered_answer_is_the_last_one_and_bounded() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from skill.demo.seed import DemoSummary
 from skill.services.billing import ledger
 from skill.storage import models as m
 from tests.alexa.driver import AlexaClient, slot
+from tests.support.fake_gateway import FakeGateway
 from tests.support.payments import invoice
 
 LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL")
@@ -269,3 +271,131 @@ def test_with_an_email_address_the_receipt_is_said_to_go_by_email(
     alexa.intent("PayBillIntent", slot("billType", electricity, "electricity"))
     alexa.intent("AMAZON.YesIntent")
     assert email in alexa.speech and len(outbox(services, "receipt")) == 1
+
+
+# The PIN as an elicited dialog slot, not a bare "{pin}" sample that catches any sentence
+
+
+def _set_pin(services: Services, demo: DemoSummary) -> None:
+    from skill.services.identity.voice_pin import set_voice_pin
+
+    set_voice_pin(
+        services.uow(), demo.customer_id, "4321", services.clock, pepper=services.settings.voice_pin_pepper
+    )
+
+
+def _pin_turn(alexa: AlexaClient, pin: str | None, state: str) -> None:
+    """VoicePinIntent as Alexa sends it back in the elicited dialog: the slot filled or not, in `state`."""
+    pin_slot: dict[str, object] = {"name": "pin", "confirmationStatus": "NONE"}
+    if pin is not None:
+        pin_slot["value"] = pin
+    intent = {"name": "VoicePinIntent", "confirmationStatus": "NONE", "slots": {"pin": pin_slot}}
+    alexa._send({"type": "IntentRequest", "dialogState": state, "intent": intent})
+
+
+def _elicits_the_pin(alexa: AlexaClient) -> bool:
+    response = alexa.last["response"]
+    directives = response.get("directives") or []
+    return response.get("shouldEndSession") is False and directives == [
+        {
+            "type": "Dialog.ElicitSlot",
+            "slotToElicit": "pin",
+            "updatedIntent": {
+                "name": "VoicePinIntent",
+                "confirmationStatus": "NONE",
+                "slots": {"pin": {"name": "pin", "confirmationStatus": "NONE"}},
+            },
+        }
+    ]
+
+
+def _failures(services: Services, demo: DemoSummary) -> int:
+    with services.uow() as uow:
+        customer = uow.customers.get(demo.customer_id)
+        assert customer is not None
+        return customer.voice_pin_failures
+
+
+@pytest.mark.parametrize(
+    ("locale", "ask"),
+    [
+        ("en-US", "Please say your four-digit voice PIN."),
+        ("en-GB", "Please say your four-digit voice PIN."),
+        ("de-DE", "Bitte sagen Sie Ihre vierstellige Sprach-PIN."),
+        ("nl-NL", "Zeg uw viercijferige spraakpincode."),
+    ],
+)
+@pytest.mark.parametrize("state", ["STARTED", "IN_PROGRESS", "COMPLETED"])
+def test_the_pin_is_elicited_as_the_pin_slot_and_paid_in_any_dialog_state(
+    alexa: AlexaClient,
+    services: Services,
+    demo: DemoSummary,
+    gateway: FakeGateway,
+    locale: str,
+    ask: str,
+    state: str,
+) -> None:
+    _set_pin(services, demo)
+    alexa.locale = locale
+    alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))  # 120.00, over the threshold
+    alexa.intent("AMAZON.YesIntent")
+    assert alexa.speech == ask and _elicits_the_pin(alexa)
+    _pin_turn(alexa, "1111", state)
+    assert _elicits_the_pin(alexa) and "1111" not in json.dumps(alexa.last)  # asked again, never echoed
+    _pin_turn(alexa, "4321", state)
+    assert [p.amount_minor for p in gateway.charged] == [12000]
+    assert not (alexa.last["response"].get("directives") or [])
+
+
+def test_an_answer_without_a_pin_asks_again_without_spending_a_try(
+    alexa: AlexaClient, services: Services, demo: DemoSummary, gateway: FakeGateway
+) -> None:
+    _set_pin(services, demo)
+    alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))
+    alexa.intent("AMAZON.YesIntent")
+    for value in (None, "?"):  # nothing in the slot; a value Alexa could not make four digits of
+        _pin_turn(alexa, value, "IN_PROGRESS")
+        assert alexa.speech.startswith("Sorry, I didn't catch four digits.") and _elicits_the_pin(alexa)
+    assert _failures(services, demo) == 0
+    _pin_turn(alexa, None, "IN_PROGRESS")  # a third time: the payment is dropped, nothing charged
+    assert "I haven't made the payment. Nothing was charged." in alexa.speech and not _elicits_the_pin(alexa)
+    assert gateway.charged == [] and not alexa.ended
+    _pin_turn(alexa, "4321", "IN_PROGRESS")
+    assert alexa.speech.startswith("I didn't ask for your PIN") and gateway.charged == []
+
+
+def test_no_or_stop_at_the_pin_prompt_pays_nothing(
+    alexa: AlexaClient, services: Services, demo: DemoSummary, gateway: FakeGateway
+) -> None:
+    _set_pin(services, demo)
+    alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))
+    alexa.intent("AMAZON.YesIntent")
+    alexa.intent("AMAZON.NoIntent")
+    assert "I won't make that payment. Nothing was charged." in alexa.speech
+    _pin_turn(alexa, "4321", "IN_PROGRESS")
+    assert alexa.speech.startswith("I didn't ask for your PIN")
+    alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))
+    alexa.intent("AMAZON.YesIntent")
+    alexa.intent("AMAZON.StopIntent")
+    assert alexa.speech == "OK, nothing was paid. Goodbye." and alexa.ended
+    assert gateway.charged == []
+
+
+def test_a_pin_nobody_asked_for_is_not_elicited_or_checked(
+    alexa: AlexaClient, services: Services, demo: DemoSummary
+) -> None:
+    _set_pin(services, demo)
+    _pin_turn(alexa, "1111", "STARTED")
+    assert alexa.speech.startswith("I didn't ask for your PIN") and not _elicits_the_pin(alexa)
+    assert _failures(services, demo) == 0
+
+
+def test_the_pin_question_is_still_sealed_in_the_dialog(
+    alexa: AlexaClient, services: Services, demo: DemoSummary, gateway: FakeGateway
+) -> None:
+    _set_pin(services, demo)
+    alexa.intent("PayBillIntent", slot("billType", "phone", "phone"))
+    alexa.intent("AMAZON.YesIntent")
+    alexa.attributes["conv"]["pending"]["amount_minor"] = 1  # edited by the client
+    _pin_turn(alexa, "4321", "IN_PROGRESS")
+    assert alexa.speech.startswith("I didn't ask for your PIN") and gateway.charged == []

@@ -151,9 +151,18 @@ def confirmed(turn: Turn, data: dict[str, Any]) -> Response:
     if needs_pin(turn, bill, int(data["amount_minor"])) and customer is not None:
         if customer.voice_pin_locked:
             return pin_locked(turn, data)
-        turn.conv.ask(Question.PIN, **data)
-        return turn.ask(turn.t("pin.ask"), turn.t("pin.reprompt"))
+        return ask_pin(turn, data, turn.t("pin.ask"))
     return charge(turn, data)
+
+
+PIN_SLOT = ("VoicePinIntent", "pin")  # elicited: the next words are the PIN, with no carrier phrase needed
+MAX_UNHEARD_PINS = 2  # answers without four digits in them before the payment is dropped (no PIN try spent)
+
+
+def ask_pin(turn: Turn, data: dict[str, Any], speech: str) -> Response:
+    """Ask for the PIN of the payment in `data`, as the sealed pending question and an elicited slot."""
+    turn.conv.ask(Question.PIN, **data)
+    return turn.ask(speech, turn.t("pin.reprompt"), elicit=PIN_SLOT)
 
 
 def speaker_unrecognized(turn: Turn) -> bool:
@@ -207,6 +216,13 @@ def charge(turn: Turn, data: dict[str, Any]) -> Response:
 
 
 class VoicePinIntentHandler(Handler):
+    """The PIN, in whatever dialog state the elicited slot comes back (STARTED, IN_PROGRESS or COMPLETED).
+
+    The skill runs this dialog itself (no Dialog.Delegate: its prompts are the skill's own, in the customer's
+    language, and the throttle speaks between tries), so the state changes nothing here: only the sealed
+    pending question says a PIN was asked for, and only a spoken PIN is checked against the throttle.
+    """
+
     intents = ("VoicePinIntent",)
 
     def respond(self, turn: Turn) -> Response:
@@ -215,6 +231,10 @@ class VoicePinIntentHandler(Handler):
             return turn.ask(turn.t("pin.not_asked"), turn.t("reprompt.main"))
         data = pending.data
         pin = turn.slot("pin")
+        if (
+            not pin or pin == "?"
+        ):  # nothing heard as a number ("?" is Alexa's unrecognised value): no try spent
+            return pin_not_heard(turn, data)
         check = turn.services.identity.verify_voice_pin(
             turn.customer_id, pin, invoice_id=int(data["invoice_id"])
         )
@@ -222,8 +242,14 @@ class VoicePinIntentHandler(Handler):
             return charge(turn, data)
         if check.locked:
             return pin_locked(turn, data)
-        turn.conv.ask(Question.PIN, **data)
-        return turn.ask(turn.t.plural("pin.wrong", check.tries_left), turn.t("pin.reprompt"))
+        return ask_pin(turn, data, turn.t.plural("pin.wrong", check.tries_left))
+
+
+def pin_not_heard(turn: Turn, data: dict[str, Any]) -> Response:
+    unheard = int(data.get("unheard", 0)) + 1
+    if unheard > MAX_UNHEARD_PINS:
+        return turn.ask(f"{turn.t('pin.not_heard_again')} {turn.t('reprompt.main')}", turn.t("reprompt.main"))
+    return ask_pin(turn, {**data, "unheard": unheard}, turn.t("pin.not_heard"))
 
 
 def cancel_payment(turn: Turn, data: dict[str, Any]) -> Response:
