@@ -231,9 +231,8 @@ class VoicePinIntentHandler(Handler):
             return turn.ask(turn.t("pin.not_asked"), turn.t("reprompt.main"))
         data = pending.data
         pin = turn.slot("pin")
-        if (
-            not pin or pin == "?"
-        ):  # nothing heard as a number ("?" is Alexa's unrecognised value): no try spent
+        # Nothing heard as a number ("?" is Alexa's value for what it could not recognise): no try is spent.
+        if not pin or pin == "?":
             return pin_not_heard(turn, data)
         check = turn.services.identity.verify_voice_pin(
             turn.customer_id, pin, invoice_id=int(data["invoice_id"])
