@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.model import InvoiceStatus
 from . import models as m
@@ -112,6 +113,19 @@ class InvoiceFilter:
     due_to: date | None = None
 
 
+def _matching(where: InvoiceFilter) -> list[ColumnElement[bool]]:
+    conditions = []
+    if where.status is not None:
+        conditions.append(m.Invoice.status == where.status)
+    if where.customer_id is not None:
+        conditions.append(m.Invoice.account_id == where.customer_id)  # this biller's record id
+    if where.due_from is not None:
+        conditions.append(m.Invoice.due_date >= where.due_from)
+    if where.due_to is not None:
+        conditions.append(m.Invoice.due_date <= where.due_to)
+    return conditions
+
+
 class BillerInvoiceRepository:
     """One biller's invoices: every query is scoped by biller id, so other billers' rows never match."""
 
@@ -125,22 +139,26 @@ class BillerInvoiceRepository:
     def page(
         self, biller_id: int, where: InvoiceFilter, *, after_id: int, limit: int
     ) -> Sequence[tuple[m.Invoice, m.CustomerAccount]]:
-        """One page in id order (stable under inserts: new invoices only ever come after the cursor)."""
+        """One page in id order (stable under inserts: new invoices only ever come after the cursor).
+
+        The page's ids are chosen first, from an index alone (models.Invoice: (biller_id, id), (biller_id, status,
+        id), (biller_id, due_date, id) incl. status, or the account's), and then only their rows are read. Asked
+        for whole rows, PostgreSQL's planner walks the primary key and filters, taking status and due dates to be
+        independent of the id order, when recent invoices are the open ones and ids follow due dates: at a million
+        invoices that walk passed 800,000 rows to find a page of open ones.
+        """
+        conditions = [m.Invoice.biller_id == biller_id, m.Invoice.id > after_id, *_matching(where)]
+        # With due dates the matching ids are sorted, not walked (`id + 0` is no index's order): a walk of the
+        # id order would pass every invoice due earlier first. So that cost grows with the range instead.
+        dated = where.due_from is not None or where.due_to is not None
+        order = m.Invoice.id + 0 if dated else m.Invoice.id
+        ids = select(m.Invoice.id).where(*conditions).order_by(order).limit(limit)
         query = (
             select(m.Invoice, m.CustomerAccount)
             .join(m.CustomerAccount, m.Invoice.account_id == m.CustomerAccount.id)
-            .where(m.Invoice.biller_id == biller_id, m.Invoice.id > after_id)
+            .where(m.Invoice.id.in_(ids))
             .order_by(m.Invoice.id)
-            .limit(limit)
         )
-        if where.status is not None:
-            query = query.where(m.Invoice.status == where.status)
-        if where.customer_id is not None:
-            query = query.where(m.CustomerAccount.id == where.customer_id)  # this biller's record id
-        if where.due_from is not None:
-            query = query.where(m.Invoice.due_date >= where.due_from)
-        if where.due_to is not None:
-            query = query.where(m.Invoice.due_date <= where.due_to)
         return [(row[0], row[1]) for row in self.session.execute(query).all()]
 
     def account_ids_by_number(self, biller_id: int, numbers: Iterable[str]) -> dict[str, int]:

@@ -154,6 +154,11 @@ class Invoice(Base):
         CheckConstraint("amount_paid_minor <= amount_due_minor", name="paid_within_due"),
         CheckConstraint("refund_due_minor >= 0", name="refund_due_nonnegative"),
         Index("ix_invoices_account_status_due", "account_id", "status", "due_date"),
+        # The biller API's list, a page in id order per filter (api_repositories.BillerInvoiceRepository.page);
+        # the status is included in the due-date index so that a status and a due range scan the index only.
+        Index("ix_invoices_biller_id", "biller_id", "id"),
+        Index("ix_invoices_biller_status_id", "biller_id", "status", "id"),
+        Index("ix_invoices_biller_due_id", "biller_id", "due_date", "id", postgresql_include=["status"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
