@@ -79,13 +79,14 @@ def _copy(
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
         )
+        text = statement.as_string(cursor)
         try:
             with cursor.copy(statement) as copy:
                 for index, row in enumerate(rows):
-                    values = _processed(row, processors, statement.as_string(cursor))
+                    values = _processed(row, processors, text)
                     copy.write_row([*values, ids[index]] if ids else values)
         except DriverIntegrityError as exc:
-            raise IntegrityError(statement.as_string(cursor), None, exc) from exc
+            raise IntegrityError(text, None, exc) from exc
     if not returning:
         return []
     return [

@@ -184,7 +184,7 @@ def _invoice_values(new: NewInvoice, now: datetime) -> dict[str, Any]:
         "amount_paid_minor": 0,
         "refund_due_minor": 0,
         "status": InvoiceStatus.OPEN,
-        "line_items": list(new.line_items),
+        "line_items": new.line_items,  # a tuple of dicts: stored as the JSON array it serializes to
         "created_at": now,
         "updated_at": now,
     }
