@@ -11,9 +11,8 @@ units only, timestamps must be aware and are stored in UTC, enums are stored by 
 
 from __future__ import annotations
 
-import enum
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ARRAY, JSON, Table, any_, bindparam, insert
@@ -63,60 +62,65 @@ def _copy(
     from psycopg.errors import IntegrityError as DriverIntegrityError
 
     names = list(rows[0])
-    processors = list(zip(names, _processors(table, names, session.get_bind().dialect), strict=True))
     driver = session.connection().connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor:
-        ids: list[int] = []
-        if "id" in returning and "id" not in names:
-            # The ids COPY will store, from the sequence the column's default draws on: one per row, in order.
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                (table.name, len(rows)),
-            )
-            ids = [new_id for (new_id,) in cursor.fetchall()]
-        columns = [*names, "id"] if ids else names
+        ids = _draw_ids(cursor, table, len(rows)) if "id" in returning and "id" not in names else []
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+            sql.Identifier(table.name),
+            sql.SQL(", ").join(map(sql.Identifier, [*names, "id"] if ids else names)),
         )
         text = statement.as_string(cursor)
         try:
             with cursor.copy(statement) as copy:
-                for index, row in enumerate(rows):
-                    values = _processed(row, processors, text)
-                    copy.write_row([*values, ids[index]] if ids else values)
+                for values in _copy_values(table, names, rows, ids, session.get_bind().dialect, text):
+                    copy.write_row(values)
         except DriverIntegrityError as exc:
             raise IntegrityError(text, None, exc) from exc
-    if not returning:
-        return []
     return [
         tuple(ids[index] if name == "id" and ids else row[name] for name in returning)
         for index, row in enumerate(rows)
     ]
 
 
-def _processed(
-    row: Mapping[str, Any], processors: list[tuple[str, Callable[[Any], Any]]], sql: str
-) -> list[Any]:
-    try:
-        return [process(row[name]) for name, process in processors]
-    except Exception as exc:
-        # As SQLAlchemy reports a value its column type refuses (a float for money, a naive timestamp).
-        raise StatementError(str(exc), sql, None, exc) from exc
+def _draw_ids(cursor: Any, table: Table, count: int) -> list[int]:
+    """The ids COPY will store, from the sequence the id column's default draws on: one per row, in order."""
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table.name, count)
+    )
+    return [new_id for (new_id,) in cursor.fetchall()]
 
 
-def _processors(table: Table, names: list[str], dialect: Dialect) -> list[Callable[[Any], Any]]:
-    """Per column, what makes a Python value a COPY value: its type's bind processing, JSON serialized."""
+def _copy_values(
+    table: Table,
+    names: list[str],
+    rows: Sequence[Mapping[str, Any]],
+    ids: list[int],
+    dialect: Dialect,
+    sql: str,
+) -> Iterator[list[Any]]:
+    """Each row's values as COPY writes them: through its column type's bind processing, JSON serialized."""
+    processors = [
+        (position, process) for position, process in enumerate(_processors(table, names, dialect)) if process
+    ]
+    for index, row in enumerate(rows):
+        values = [row[name] for name in names]
+        try:
+            for position, process in processors:
+                values[position] = process(values[position])
+        except Exception as exc:
+            # As SQLAlchemy reports a value its column type refuses (a float for money, a naive timestamp).
+            raise StatementError(str(exc), sql, None, exc) from exc
+        if ids:
+            values.append(ids[index])
+        yield values
 
-    def as_is(value: Any) -> Any:
-        # A str enum member as its value: psycopg would write a plain Enum's name.
-        return value.value if isinstance(value, enum.Enum) else value
 
-    found: list[Callable[[Any], Any]] = []
-    for name in names:
-        column_type = table.c[name].type
-        if isinstance(column_type, JSON):
-            found.append(json.dumps)  # the JSON type's own serializer; None too, as JSON null
-        else:
-            found.append(column_type.bind_processor(dialect) or as_is)
-    return found
+def _processors(table: Table, names: list[str], dialect: Dialect) -> list[Callable[[Any], Any] | None]:
+    """Per column, what its type does to a value before the driver sees it (None: nothing)."""
+    return [
+        json.dumps  # the JSON type's own serializer: None too, as JSON null
+        if isinstance(table.c[name].type, JSON)
+        else table.c[name].type.bind_processor(dialect)
+        for name in names
+    ]
