@@ -49,7 +49,7 @@ MAX_SLOT_VALUE_CHARACTERS = 140
 # every utterance, within minutes.
 MAX_SAMPLE_CHARACTERS = 200
 MAX_SAMPLES_PER_INTENT = 1_000
-MAX_SAMPLES_PER_MODEL = 4_500
+MAX_SAMPLES_PER_MODEL = 5_000
 # Letters (any script), possessive or contracted apostrophes, "a." abbreviations, {slots}, single spaces.
 SAMPLE_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]*)?|[^\W\d_]\.|\{\w+\}")
 

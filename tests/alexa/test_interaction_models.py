@@ -37,9 +37,30 @@ CONTRACT: dict[str, dict[str, str]] = {
     "PaymentStatusIntent": {},
     "PaymentHistoryIntent": {},
     "VoicePinIntent": {"pin": "AMAZON.FOUR_DIGIT_NUMBER"},
+    # issue 11: customer-service questions, totals and what is due next
+    "TotalOwedIntent": {"biller": "BILLER_NAME"},
+    "NextDueIntent": {"billType": "BILL_TYPE", "biller": "BILLER_NAME"},
+    "AmountLeftIntent": {"billType": "BILL_TYPE", "biller": "BILLER_NAME", "ordinal": "ORDINAL"},
+    "LatestInvoiceIntent": {"billType": "BILL_TYPE", "biller": "BILLER_NAME", "channel": "CONTACT_CHANNEL"},
+    **{
+        name: {"billType": "BILL_TYPE", "biller": "BILLER_NAME"}
+        for name in (
+            "ReminderIntent",
+            "OverpaidIntent",
+            "UnderpaidIntent",
+            "WhyHigherIntent",
+            "DisputeIntent",
+            "PaymentPlanIntent",
+        )
+    },
+    "ContactIntent": {"biller": "BILLER_NAME"},
     **{
         f"AMAZON.{name}Intent": {}
-        for name in ("Yes", "No", "Help", "Stop", "Cancel", "Fallback", "NavigateHome", "More")
+        for name in (
+            *("Yes", "No", "Help", "Stop", "Cancel", "Fallback", "NavigateHome", "More"),
+            "Repeat",
+            "StartOver",
+        )
     },
 }
 VALUE_IDS = {

@@ -22,9 +22,23 @@ def phrase_problems(grammar: Grammar, phrases: dict[str, list[Phrase]]) -> list[
         for p in ps
         if (why := alone(grammar, p))
     ]
+    unknown = [
+        f"{i}: {p.text!r} has a slot {i} does not have"
+        for i, ps in phrases.items()
+        for p in ps
+        if not fits(i, p)
+    ]
+    if unknown:  # the other checks need every slot to have a type
+        return problems + unknown
     problems += shared(phrases)
     problems += Ambiguity(grammar, phrases).problems()
     return problems
+
+
+def fits(intent: str, phrase: Phrase) -> bool:
+    """Every slot of the phrase is a slot of the intent, each at most once."""
+    slots = INTENT_SLOTS.get(intent, {})
+    return all(name in slots for name in phrase.slots) and len(set(phrase.slots)) == len(phrase.slots)
 
 
 def alone(grammar: Grammar, phrase: Phrase) -> str | None:

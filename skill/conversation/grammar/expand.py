@@ -169,11 +169,14 @@ def _merge_types(merged: Source, source: Source, locale: str) -> None:
             values[value_id] = [*values[value_id], *words]
 
 
+Costed = dict[Row, int]  # each expansion with its cost: the sum of the positions chosen at every level
+
+
 class _Expander:
     def __init__(self, macros: dict[str, Group], locale: str) -> None:
         self._macros = macros
         self._locale = locale
-        self._done: dict[str, tuple[Row, ...]] = {}
+        self._done: dict[str, Costed] = {}
         self._busy: set[str] = set()
 
     def patterns(self, groups: list[Group], where: str) -> tuple[Pattern, ...]:
@@ -191,25 +194,36 @@ class _Expander:
         rows = self._node(node, where)
         optional = isinstance(node, Group) and node.optional
         if optional:
-            rows = ((), *(r for r in rows if r))
-        return Factor(_unique(rows), optional=optional)
+            rows = {(): 0, **{r: c for r, c in rows.items() if r}}
+        ordered = sorted(rows.items(), key=lambda item: (item[0] != () if optional else 0, item[1]))
+        return Factor(tuple(r for r, _ in ordered), optional=optional, costs=tuple(c for _, c in ordered))
 
-    def _node(self, node: Node, where: str) -> tuple[Row, ...]:
+    def _node(self, node: Node, where: str) -> Costed:
         if isinstance(node, Word):
-            return ((node.text,),)
+            return {(node.text,): 0}
         if isinstance(node, SlotRef):
-            return ((Slot(node.name),),)
+            return {(Slot(node.name),): 0}
         if isinstance(node, MacroRef):
             return self._macro(node.name, where)
-        return _unique(tuple(row for option in node.options for row in self._seq(option, where)))
-
-    def _seq(self, seq: Seq, where: str) -> tuple[Row, ...]:
-        rows: tuple[Row, ...] = ((),)
-        for item in seq.items:
-            rows = tuple((*row, *more) for row in rows for more in self._node(item, where))
+        rows: Costed = {}
+        for position, option in enumerate(node.options):
+            for row, cost in self._seq(option, where).items():
+                rows[row] = min(rows.get(row, cost + position), cost + position)
         return rows
 
-    def _macro(self, name: str, where: str) -> tuple[Row, ...]:
+    def _seq(self, seq: Seq, where: str) -> Costed:
+        rows: Costed = {(): 0}
+        for item in seq.items:
+            more = self._node(item, where)
+            combined: Costed = {}
+            for row, cost in rows.items():
+                for extra, extra_cost in more.items():
+                    key = (*row, *extra)
+                    combined[key] = min(combined.get(key, cost + extra_cost), cost + extra_cost)
+            rows = combined
+        return rows
+
+    def _macro(self, name: str, where: str) -> Costed:
         if name not in self._done:
             if name not in self._macros:
                 raise GrammarError(f"{self._locale} {where}: ${name} is not defined")
@@ -221,10 +235,6 @@ class _Expander:
         return self._done[name]
 
 
-def _unique(rows: tuple[Row, ...]) -> tuple[Row, ...]:
-    return tuple(dict.fromkeys(rows))
-
-
 def _joined(factors: Iterator[Factor]) -> Iterator[Factor]:
     """Runs of single-alternative factors (plain words) become one factor: fewer dimensions to spread over."""
     run: list[Row] = []
@@ -233,11 +243,11 @@ def _joined(factors: Iterator[Factor]) -> Iterator[Factor]:
             run.append(cast(Row, factor.alternatives[0]))
             continue
         if run:
-            yield Factor((tuple(t for r in run for t in r),), optional=False)
+            yield Factor((tuple(t for r in run for t in r),), optional=False, costs=(0,))
             run = []
         yield factor
     if run:
-        yield Factor((tuple(t for r in run for t in r),), optional=False)
+        yield Factor((tuple(t for r in run for t in r),), optional=False, costs=(0,))
 
 
 def _show(node: Seq | Node) -> str:

@@ -2,18 +2,18 @@
 
 A grammar line is a product of factors. Core factors (words, ``(a|b)``, macros) make the plain phrases;
 decorations (``[a|b]``: "please", "can you", "um") are added to them. Alternatives are written most common
-first, and a phrase's cost is the sum of its alternatives' positions, plus ``DECORATION_COST`` for each
-decoration it wears. Within the intent's budget:
+first, and a phrase's cost is the sum of the positions of the alternatives it takes, at every level (inside
+macros too), plus ``DECORATION_COST`` for each decoration it wears. Within the intent's budget:
 
 1. coverage first: every alternative of every group once in the intent (a macro used on several lines is one
    group): core alternatives with the other factors of their line at their first, most common, alternative;
    decoration values on the cheapest plain phrase of the lines using the group, taking those lines in turn;
 2. then, where the budget allows (up to ``PAIRWISE_SHARE`` of it), a pairwise cover of each line's core
    factors: every pair of values, such as verb x bill, at least once; the lines that need fewest extra first;
-3. then the rest of the budget is split between the lines (water-filling: small lines get all their phrases,
-   the others an even share), and each line takes its cheapest phrases not taken yet, so the common cores
-   meet every common decoration ("pay my {billType} bill please") before rare cores meet rare ones. Phrases of
-   equal cost at the cut come in an order seeded by the line's text.
+3. then each line's cheapest phrases not taken yet, the lines taking turns, so the common cores meet every
+   common decoration ("pay my {billType} bill please") before rare cores meet rare ones, and a short line
+   keeps up with one whose many factors make many cheap phrases. Phrases of equal cost come in an order
+   seeded by the line's text.
 
 The same grammar always gives the same choice, and nothing is left out for its place in the alphabet. A
 budget too small for step 1 is a GrammarError: raise the intent's ``max`` or trim its lines.
@@ -30,9 +30,9 @@ from itertools import product
 from .dsl import GrammarError
 
 RowIndex = tuple[int, ...]
-DECORATION_COST = 2
+DECORATION_COST = 4
 # At most this part of an intent's budget goes to pairwise covers; the rest to the cheapest phrases.
-PAIRWISE_SHARE = 0.5
+PAIRWISE_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,12 @@ class Factor:
 
     alternatives: tuple[tuple[object, ...], ...]
     optional: bool
+    costs: tuple[int, ...]  # per alternative: the sum of the positions chosen inside it, cheapest first
 
     def cost(self, index: int) -> int:
-        if not self.optional:
-            return index
-        return 0 if index == 0 else index - 1 + DECORATION_COST
+        if self.optional and index:
+            return self.costs[index] + DECORATION_COST
+        return self.costs[index]
 
 
 Line = tuple[tuple[Factor, ...], str]  # a grammar line's factors and its text (the seed of its order)
@@ -66,12 +67,37 @@ def choose(lines: list[Line], budget: int) -> list[list[RowIndex]]:
             f"{budget}: raise the intent's max or trim the lines"
         )
     _add_pairwise_covers(lines, chosen, budget)
-    needed = sum(len(rows) for rows in chosen)
-    room = [size - len(rows) for size, rows in zip(sizes, chosen, strict=True)]
-    for (factors, seed), rows, share in zip(lines, chosen, _shares(room, budget - needed), strict=True):
-        for row in _cheapest(factors, share, set(rows), seed):
-            rows[row] = None
+    _add_cheapest(lines, chosen, budget - sum(len(rows) for rows in chosen))
     return [sorted(rows) for rows in chosen]
+
+
+def _add_cheapest(lines: list[Line], chosen: list[dict[RowIndex, None]], count: int) -> None:
+    """Each line's cheapest phrases not taken yet, the lines taking turns (one phrase each per round), so a
+    short line keeps up with one whose many factors make many cheap phrases; a line that runs out leaves its
+    turns to the others."""
+    queues = {
+        i: _by_cost(factors, rows, seed)
+        for i, ((factors, seed), rows) in enumerate(zip(lines, chosen, strict=True))
+    }
+    while count > 0 and queues:
+        for i in list(queues):
+            row = next(queues[i], None)
+            if row is None:
+                del queues[i]
+            elif count > 0:
+                chosen[i][row] = None
+                count -= 1
+
+
+def _by_cost(factors: tuple[Factor, ...], taken: dict[RowIndex, None], seed: str) -> Iterator[RowIndex]:
+    """A line's rows not taken yet, cheapest first; rows of equal cost in the order seeded by the line."""
+    most = sum(f.cost(len(f.alternatives) - 1) for f in factors)
+    for cost in range(most + 1):
+        yield from _seeded([row for row in _rows_costing(factors, cost) if row not in taken], seed)
+
+
+def _seeded(rows: list[RowIndex], seed: str) -> list[RowIndex]:
+    return sorted(rows, key=lambda row: zlib.crc32(f"{seed}|{row}".encode()))
 
 
 def _add_pairwise_covers(lines: list[Line], chosen: list[dict[RowIndex, None]], budget: int) -> None:
@@ -84,24 +110,6 @@ def _add_pairwise_covers(lines: list[Line], chosen: list[dict[RowIndex, None]], 
         if extra[i] and total + extra[i] <= budget * PAIRWISE_SHARE:
             chosen[i].update(dict.fromkeys(covers[i]))
             total += extra[i]
-
-
-def _shares(sizes: list[int], budget: int) -> list[int]:
-    """Water-filling: small lines get all they can take, the rest of the budget is split evenly among the big."""
-    shares = [0] * len(sizes)
-    waiting = sorted(range(len(sizes)), key=lambda i: sizes[i])
-    left = budget
-    while waiting:
-        fair = left // len(waiting)
-        if sizes[waiting[0]] > fair:
-            extra = left - fair * len(waiting)
-            for rank, i in enumerate(waiting):
-                shares[i] = fair + (1 if rank < extra else 0)
-            return shares
-        index = waiting.pop(0)
-        shares[index] = sizes[index]
-        left -= sizes[index]
-    return shares
 
 
 def _one_at_a_time(
@@ -183,21 +191,6 @@ def _gain(
 
 def _cost(factors: tuple[Factor, ...], row: RowIndex) -> int:
     return sum(f.cost(v) for f, v in zip(factors, row, strict=True))
-
-
-def _cheapest(factors: tuple[Factor, ...], count: int, taken: set[RowIndex], seed: str) -> list[RowIndex]:
-    """The ``count`` cheapest rows not taken yet; at the cut, rows of equal cost in a seeded order."""
-    if count <= 0:
-        return []
-    found: list[RowIndex] = []
-    limit = 0
-    while True:
-        at_limit = [row for row in _rows_costing(factors, limit) if row not in taken]
-        if len(found) + len(at_limit) >= count:
-            at_limit.sort(key=lambda row: zlib.crc32(f"{seed}|{row}".encode()))
-            return found + at_limit[: count - len(found)]
-        found += at_limit
-        limit += 1
 
 
 def _rows_costing(factors: tuple[Factor, ...], cost: int) -> Iterator[RowIndex]:
