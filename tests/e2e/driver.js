@@ -5,7 +5,8 @@
 //    "accessToken": "...", "deviceId": "...", "apiEndpoint": "http://127.0.0.1:N"}
 //       a new VirtualAlexa (new user, new session); keys left out keep their previous value, null clears one
 //   {"op": "launch"}                                        a LaunchRequest
-//   {"op": "utter", "text": "pay my electricity bill"}      resolved through the interaction model
+//   {"op": "utter", "text": "pay my electricity bill"}      resolved through the interaction model (and, while
+//                                                           the skill elicits a slot, through its slot samples)
 //   {"op": "intend", "intent": "PayBillIntent", "slots": {"billType": "gas"}}
 //   {"op": "end", "reason": "USER_INITIATED"}               a SessionEndedRequest
 //   {"op": "replay"}                                        the last request again, byte for byte: Alexa
@@ -17,8 +18,12 @@
 // conversations and `reset` starts each one afresh.
 "use strict";
 
+const fs = require("fs");
 const readline = require("readline");
 const { VirtualAlexa } = require("virtual-alexa");
+const { InteractionModel } = require("virtual-alexa/lib/src/model/InteractionModel");
+// virtual-alexa's own utterance matcher (its dependency virtual-core), resolved from virtual-alexa.
+const { Utterance } = require(require.resolve("virtual-core", { paths: [require.resolve("virtual-alexa")] }));
 
 const config = {
   skillURL: null,
@@ -33,6 +38,7 @@ const SESSION_ENDED_REASONS = { ERROR: 0, EXCEEDED_MAX_REPROMPTS: 1, USER_INITIA
 let alexa = null;
 let sent = null; // the request JSON of the current command, as the filter saw it
 let lastSent = null;
+let eliciting = null; // {intent, slot} while the skill's last answer elicited a slot (Dialog.ElicitSlot)
 
 // virtual-alexa knows no AMAZON.FOUR_DIGIT_NUMBER, so a bare "{pin}" sample matches any phrase that no other
 // sample matches ("tell me about my water bill" would become VoicePinIntent). Real Alexa would not do that:
@@ -49,9 +55,41 @@ function refuseCatchAllMatches(request) {
   }
 }
 
+// virtual-alexa tracks a dialog (dialogState, the updated intent's slots) but matches intent samples only. Alexa,
+// while a slot is elicited, also hears the slot's own samples ("{pin}", "it's {pin}"): an utterance no intent
+// sample matches is tried against those, as the elicited intent. A model of that one intent, with the slot's
+// samples as its samples, gives virtual-alexa's matcher exactly that.
+function elicitedSlotUtterance(text) {
+  const model = JSON.parse(fs.readFileSync(config.model, "utf8")).interactionModel;
+  const intent = model.languageModel.intents.find((i) => i.name === eliciting.intent);
+  const slot = intent && (intent.slots || []).find((s) => s.name === eliciting.slot);
+  if (!slot || !slot.samples || !slot.samples.length) return null;
+  const languageModel = { intents: [{ ...intent, samples: slot.samples }], types: model.languageModel.types || [] };
+  const utterance = new Utterance(InteractionModel.fromJSON({ languageModel }), text);
+  return utterance.matched() ? utterance.toJSON() : null;
+}
+
+async function utter(text) {
+  try {
+    return await alexa.utter(text);
+  } catch (error) {
+    if (!eliciting || !String(error.message).startsWith("Unable to match utterance")) throw error;
+    const slots = elicitedSlotUtterance(text);
+    if (!slots) throw error;
+    return alexa.intend(eliciting.intent, slots);
+  }
+}
+
+function noteElicitation(result) {
+  const directives = (result && result.response && result.response.directives) || [];
+  const elicit = directives.find((d) => d.type === "Dialog.ElicitSlot" && d.updatedIntent);
+  eliciting = elicit ? { intent: elicit.updatedIntent.name, slot: elicit.slotToElicit } : null;
+}
+
 function build() {
   if (!config.skillURL || !config.model) throw new Error("reset needs skillURL and model first");
   lastSent = null;
+  eliciting = null;
   alexa = VirtualAlexa.Builder()
     .skillURL(config.skillURL)
     .interactionModelFile(config.model)
@@ -84,7 +122,7 @@ async function run(command) {
     case "launch":
       return alexa.launch();
     case "utter":
-      return alexa.utter(command.text);
+      return utter(command.text);
     case "intend":
       return alexa.intend(command.intent, command.slots || {});
     case "replay":
@@ -108,6 +146,7 @@ async function answer(line) {
     id = command.id === undefined ? null : command.id;
     if (command.op !== "reset" && !alexa) throw new Error("send a reset with skillURL and model first");
     const result = await run(command);
+    if (command.op !== "reset" && command.op !== "replay") noteElicitation(result);
     reply = { id, ok: true, request: sent, response: result ? { ...result } : null };
   } catch (error) {
     reply = { id, ok: false, error: String((error && error.message) || error), request: sent };

@@ -296,8 +296,13 @@ def test_the_pin_is_elicited_as_a_dialog_slot_and_the_answer_pays(
         "pin",
         "VoicePinIntent",
     )
-    # virtual-alexa matches intent samples only, not a dialog's slot samples: the bare answer ("four three two
-    # one") is driven as the intent Alexa sends for the elicited slot, in the dialog virtual-alexa tracks.
-    assert alexa.intend("VoicePinIntent", pin="4321").startswith("Done. You paid €120.00 to Lumen Mobile.")
+    # The bare answer is heard through the slot's samples ("{pin}"), as the elicited intent, in its dialog.
+    assert alexa.utter("1111").startswith("That PIN isn't right. You have 2 tries left.")
+    assert (alexa.last.intent, alexa.last.slots) == ("VoicePinIntent", {"pin": "1111"})
     assert alexa.last.request["request"]["dialogState"] in ("STARTED", "IN_PROGRESS")
+    with pytest.raises(NotUnderstood, match="catch-all"):  # "{pin}" is no catch-all for other sentences
+        alexa.utter("read the small print of my water bill")
+    assert alexa.utter("it's 4321").startswith("Done. You paid €120.00 to Lumen Mobile.")
     assert [p.amount_minor for p in gateway.charged] == [12000]
+    with pytest.raises(NotUnderstood):  # nothing is elicited any more: a bare number is no PIN now
+        alexa.utter("4321")
