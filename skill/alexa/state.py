@@ -153,7 +153,7 @@ class Conversation:
             self.focus = invoice_ids[0] if len(invoice_ids) == 1 else self.focus
 
 
-MAX_SAID_CHARS = 3000  # an answer longer than this is not kept for "say that again" (attributes travel each turn)
+MAX_SAID_CHARS = 3000  # longer answers are not kept for "say that again": the attributes travel each turn
 
 
 @dataclass(frozen=True)
