@@ -16,8 +16,10 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError
@@ -30,6 +32,7 @@ from .leases import Claimed, Outcome
 from .senders import (
     DeliveryOutcomeUnknown,
     DeliveryResult,
+    NotAttempted,
     OutgoingMessage,
     PermanentDeliveryError,
     Sender,
@@ -52,6 +55,11 @@ class Policy(Protocol):
     lease: timedelta
     max_attempts: int
     settle_every: int
+
+    @property
+    def settler(self) -> Executor:
+        """One thread: a batch's settling writes, in order."""
+        ...
 
     def now(self) -> datetime: ...
 
@@ -91,6 +99,7 @@ class BatchDelivery:
         self._unsent: dict[int, Claimed] = {}  # begun, never handed to the sender
         self._handed_at: dict[int, float] = {}
         self._buffer: list[_Result] = []
+        self._settling: list[tuple[Future[set[int]], list[_Result]]] = []
         self._flushed_at = time.monotonic()
         self._renew_at = policy.now() + policy.lease / 2  # on the clock the leases are written with
         self.outcomes: Counter[str] = Counter()
@@ -104,6 +113,7 @@ class BatchDelivery:
             self._send(ready)
         finally:
             self._flush()
+            self._collect(wait=True)
             self._give_back()
         return self.outcomes
 
@@ -207,6 +217,7 @@ class BatchDelivery:
     def _renew(self) -> None:
         """Half the lease has gone: settle what is done, then extend the lease on what is left to send."""
         self._flush()
+        self._collect(wait=True)  # what was sent keeps its lease until it is settled
         unsent = list(self._unsent)
         until = self._policy.now() + self._policy.lease
         held = leases.renew(self._uow(), unsent, worker=self._policy.worker_id, until=until)
@@ -220,7 +231,9 @@ class BatchDelivery:
     def _record(self, outgoing: OutgoingMessage, result: DeliveryResult) -> None:
         message = self._claimed[outgoing.id]
         attempts = message.attempts + 1
-        if isinstance(result, DeliveryOutcomeUnknown):
+        if isinstance(result, NotAttempted):
+            self._unsent[message.id] = message  # given back with the rest, uncounted
+        elif isinstance(result, DeliveryOutcomeUnknown):
             self._keep(message, *self._unknown(attempts, result))
         elif isinstance(result, TransientDeliveryError):
             self._keep(message, *self._retry_or_dead(attempts, _describe(result)))
@@ -241,6 +254,7 @@ class BatchDelivery:
             self._flush()
 
     def _flush(self) -> None:
+        """Settle the buffered outcomes: in the background for a grouped batch, at once for the others."""
         self._flushed_at = time.monotonic()
         if not self._buffer:
             return
@@ -249,9 +263,27 @@ class BatchDelivery:
             (r.message.id, r.values.get("provider_ref")) for r in buffered if r.values["status"] == "sent"
         ]
         others = [Outcome(r.message.id, r.values) for r in buffered if r.values["status"] != "sent"]
-        settled = leases.settle_many(
-            self._uow(), sent, others, worker=self._policy.worker_id, now=self._policy.now()
+        write = partial(
+            leases.settle_many,
+            self._uow(),
+            sent,
+            others,
+            worker=self._policy.worker_id,
+            now=self._policy.now(),
         )
+        if self._grouped:  # the settling write overlaps the next sends; groups are written in order
+            self._settling.append((self._policy.settler.submit(write), buffered))
+            self._collect(wait=False)
+        else:
+            self._logged(buffered, write())
+
+    def _collect(self, *, wait: bool) -> None:
+        """Log the groups whose settling finished (all of them, with `wait`); a database error surfaces here."""
+        while self._settling and (wait or self._settling[0][0].done()):
+            future, buffered = self._settling.pop(0)
+            self._logged(buffered, future.result())
+
+    def _logged(self, buffered: list[_Result], settled: set[int]) -> None:
         for result in buffered:
             self._log(result, result.outcome if result.message.id in settled else "lease_lost")
 

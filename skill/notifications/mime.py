@@ -47,8 +47,11 @@ class Email:
 
 def message_id(outbox_id: int, from_addr: str) -> str:
     """The same for every try of one outbox message, so mail systems can drop a second copy."""
-    domain = parseaddr(from_addr)[1].rpartition("@")[2] or "billpay.invalid"
-    return f"<outbox-{outbox_id}@{domain}>"
+    return f"<outbox-{outbox_id}@{_domain(from_addr)}>"
+
+
+def _domain(from_addr: str) -> str:
+    return parseaddr(from_addr)[1].rpartition("@")[2] or "billpay.invalid"
 
 
 class EmailTemplate:
@@ -58,6 +61,7 @@ class EmailTemplate:
         """base_url (PUBLIC_BASE_URL) makes a payload's `path` (a receipt's next step) an absolute link."""
         self.from_addr = from_addr
         self.envelope_from = parseaddr(from_addr)[1]
+        self._message_ids = f"<outbox-{{}}@{_domain(from_addr)}>"  # message_id(), with the domain parsed once
         self._base_url = base_url
         holder = EmailMessage(policy=email.policy.SMTP)
         holder["From"] = from_addr  # a display name may need encoding: the email package does it, once
@@ -70,7 +74,7 @@ class EmailTemplate:
         if not _plain_address(recipient):
             raise PermanentDeliveryError("email recipient is not an address")
         rendered = render(message.kind, message.locale, message.payload, base_url=self._base_url)
-        mid = message_id(message.id, self.from_addr)
+        mid = self._message_ids.format(message.id)
         head = b"".join(
             (
                 _header("Subject", rendered.subject),

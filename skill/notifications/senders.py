@@ -16,6 +16,13 @@ class PermanentDeliveryError(Exception):
     """Never going to work (invalid number, rejected address). The message goes to the dead letters."""
 
 
+class NotAttempted(TransientDeliveryError):
+    """A pipelining sender took the message but sent nothing of it (its connection broke first).
+
+    The worker gives it back as it was: pending, due now, the attempt not counted.
+    """
+
+
 class DeliveryOutcomeUnknown(TransientDeliveryError):
     """The request may have reached the provider (e.g. a read timeout after it was sent).
 

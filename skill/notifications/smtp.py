@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+from collections import deque
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ..settings.notifications import NotifySettings
 from .mime import Email
-from .senders import DeliveryResult, PermanentDeliveryError, TransientDeliveryError
+from .senders import DeliveryResult, NotAttempted, PermanentDeliveryError, TransientDeliveryError
 
 T = TypeVar("T")
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
@@ -57,7 +59,9 @@ class SmtpConnection:
                 yield key, error
             return
         assert self._smtp is not None
-        transactions = _Transactions(self._smtp, pipelining=self._smtp.has_extn("pipelining"))
+        transactions: _Transactions[T] = _Transactions(
+            self._smtp, pipelining=self._smtp.has_extn("pipelining")
+        )
         yield from transactions.run(mails, self._drop)
 
     def _ready(self) -> None:
@@ -92,114 +96,168 @@ class SmtpConnection:
             smtp.close()
 
 
-class _Transactions:
-    """The commands of a stream of messages and the replies owed to them, in the order the commands went out."""
+class _Transactions(Generic[T]):
+    """The commands of a stream of messages, and the replies owed to them in the order the commands went out.
+
+    With PIPELINING, the next message's group is written before the results of the previous one are handed
+    back, so the caller's work (settling, rendering the next message) overlaps the server's.
+    """
 
     def __init__(self, smtp: smtplib.SMTP, *, pipelining: bool) -> None:
         self._smtp = smtp
         self._pipelining = pipelining
         self._utf8 = smtp.has_extn("smtputf8")
+        self._owed: deque[_Command[T]] = deque()  # written, reply not read yet
+        self._accepted: tuple[T, Email] | None = None  # its DATA was answered 354: its content goes out next
+        self._refused: Exception | None = None  # the envelope being answered was refused (MAIL or RCPT)
+        self._reset = False
+        self._results: list[tuple[T, DeliveryResult]] = []
 
     def run(
         self, mails: Iterator[tuple[T, Email]], on_lost: Callable[[], None]
     ) -> Iterator[tuple[T, DeliveryResult]]:
-        accepted: tuple[T, Email] | None = None  # its DATA was answered 354: its content goes out next
-        reset = False
         try:
             for key, mail in mails:
                 if mail.smtputf8 and not self._utf8:
                     yield key, TransientDeliveryError("smtp SMTPNotSupportedError")
                     continue
-                commands = self._head(accepted, reset) + _envelope(mail)
                 try:
-                    replies = self._exchange(commands)
-                    yield from _content_result(accepted, replies)
-                    accepted = None
-                    accepted, reset, failure = self._opened(key, mail, replies[-3:])
+                    self._read_owed()  # the previous message's group
                 except ConnectionLost as lost:
-                    on_lost()
-                    if accepted is not None:  # its content went out, its answer did not come back
-                        yield accepted[0], TransientDeliveryError(f"smtp {lost}")
-                        accepted = None
-                    yield key, TransientDeliveryError(f"smtp {lost}")
-                    return
-                if failure is not None:
-                    yield key, failure
-            if accepted is not None:
-                last, accepted = accepted, None
-                try:
-                    yield from _content_result(last, self._exchange(self._head(last, False)))
-                except ConnectionLost as lost:
-                    on_lost()
-                    yield last[0], TransientDeliveryError(f"smtp {lost}")
+                    self._results.append((key, NotAttempted(f"smtp {lost}")))  # nothing of it went out
+                    raise
+                self._write([*self._head(), *_envelope(key, mail)])
+                yield from self._taken()
+            self._read_owed()
+            if self._accepted is not None:
+                self._write(self._head())
+                self._read_owed()
+            yield from self._taken()
+        except ConnectionLost as lost:
+            on_lost()
+            yield from self._taken()
+            for (
+                key
+            ) in self._unanswered():  # sent, or about to be, and never answered: not sent as far as we know
+                yield key, TransientDeliveryError(f"smtp {lost}")
         finally:
-            if accepted is not None:
-                on_lost()  # abandoned in the middle of DATA (the caller stopped early): start afresh next time
+            if self._owed or self._accepted is not None:
+                on_lost()  # abandoned mid-transaction (the caller stopped early): start afresh next time
 
-    def _head(self, accepted: tuple[T, Email] | None, reset: bool) -> list[bytes]:
+    def _head(self) -> list[_Command[T]]:
         """What goes before the next envelope: the accepted message's content, a RSET after a refusal."""
-        return ([_content(accepted[1])] if accepted is not None else []) + ([b"RSET\r\n"] if reset else [])
+        head = []
+        if self._accepted is not None:
+            key, mail = self._accepted
+            head.append(_Command("content", _content(mail), key, mail))
+            self._accepted = None
+        if self._reset:
+            head.append(_Command[T]("rset", b"RSET\r\n"))
+            self._reset = False
+        return head
 
-    def _opened(
-        self, key: T, mail: Email, replies: list[int]
-    ) -> tuple[tuple[T, Email] | None, bool, Exception | None]:
-        """The MAIL, RCPT and DATA replies: (accepted for content, RSET needed, this message's error)."""
-        mail_code, rcpt_code, data_code = replies
-        if mail_code != 250:
-            error: Exception = TransientDeliveryError(f"smtp {mail_code}")  # sender refused: configuration
-        elif rcpt_code not in (250, 251):
-            kind = PermanentDeliveryError if rcpt_code >= 500 else TransientDeliveryError
-            error = kind(f"smtp recipient refused [{rcpt_code}]")
-        elif data_code != 354:
-            error = _data_refused(data_code)
-        else:
-            return (key, mail), False, None
-        if data_code == 354:  # a server that opened DATA after refusing the envelope: close it, empty
-            self._exchange([b".\r\n"])
-        return None, True, error
+    def _write(self, commands: list[_Command[T]]) -> None:
+        """Together with PIPELINING, else one at a time, each followed by its reply."""
+        if self._pipelining:
+            self._owed.extend(commands)
+            self._send(b"".join(command.line for command in commands))
+            return
+        for index, command in enumerate(commands):
+            self._owed.append(command)
+            try:
+                self._send(command.line)
+                self._read_owed()
+            except ConnectionLost as lost:
+                self._not_started(commands[index + 1 :], lost)
+                raise
 
-    def _exchange(self, commands: list[bytes]) -> list[int]:
-        """Send the commands (together with PIPELINING, else one at a time) and read one reply each."""
+    def _send(self, data: bytes) -> None:
         try:
-            if self._pipelining:
-                self._smtp.send(b"".join(commands))
-                return [self._reply() for _ in commands]
-            codes = []
-            for command in commands:
-                self._smtp.send(command)
-                codes.append(self._reply())
-            return codes
+            self._smtp.send(data)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise ConnectionLost(type(exc).__name__) from None
 
+    def _not_started(self, commands: list[_Command[T]], lost: ConnectionLost) -> None:
+        """Messages none of whose commands went out before the connection broke: given back, uncounted."""
+        started = [command.key for command in self._owed]
+        for command in commands:
+            key = command.key
+            if key is not None and all(key is not other for other in started):
+                self._results.append((key, NotAttempted(f"smtp {lost}")))
+                started.append(key)
+
+    def _read_owed(self) -> None:
+        while self._owed:
+            command = self._owed[0]
+            code = self._reply()
+            self._owed.popleft()
+            self._answered(command, code)
+
+    def _answered(self, command: _Command[T], code: int) -> None:
+        key, mail = command.key, command.mail
+        if command.kind == "content":
+            assert key is not None and mail is not None
+            self._results.append((key, mail.message_id if code == 250 else _data_refused(code)))
+        elif command.kind == "mail" and code != 250:
+            # Sender refused: the configuration's fault, not this message's. An envelope's replies come in a row.
+            self._refused = TransientDeliveryError(f"smtp {code}")
+        elif command.kind == "rcpt" and code not in (250, 251) and self._refused is None:
+            kind = PermanentDeliveryError if code >= 500 else TransientDeliveryError
+            self._refused = kind(f"smtp recipient refused [{code}]")
+        elif command.kind == "data":
+            assert key is not None and mail is not None
+            error, self._refused = self._refused, None
+            if error is None and code == 354:
+                self._accepted = (key, mail)
+                return
+            self._results.append((key, error or _data_refused(code)))
+            self._reset = True
+            if code == 354:  # a server that opened DATA after refusing the envelope: close it, empty
+                self._write([_Command[T]("abort", b".\r\n")])
+
     def _reply(self) -> int:
-        code, _ = self._smtp.getreply()
+        try:
+            code, _ = self._smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise ConnectionLost(type(exc).__name__) from None
         if code == 421:  # the server is closing the connection
             raise ConnectionLost("421")
         return code
 
+    def _taken(self) -> list[tuple[T, DeliveryResult]]:
+        results, self._results = self._results, []
+        return results
 
-def _envelope(mail: Email) -> list[bytes]:
+    def _unanswered(self) -> list[T]:
+        """Each message still owed an answer, once (its commands are consecutive; keys need not be hashable)."""
+        keys: list[T] = [self._accepted[0]] if self._accepted is not None else []
+        for command in self._owed:
+            if command.key is not None and not (keys and keys[-1] is command.key):
+                keys.append(command.key)
+        self._owed.clear()
+        self._accepted = None
+        return keys
+
+
+@dataclass(frozen=True)
+class _Command(Generic[T]):
+    kind: str  # content | rset | mail | rcpt | data | abort
+    line: bytes
+    key: T | None = None
+    mail: Email | None = None
+
+
+def _envelope(key: T, mail: Email) -> list[_Command[T]]:
     utf8 = b" SMTPUTF8" if mail.smtputf8 else b""
     return [
-        b"MAIL FROM:<%s>%s\r\n" % (mail.mail_from.encode(), utf8),
-        b"RCPT TO:<%s>\r\n" % mail.recipient.encode(),
-        b"DATA\r\n",
+        _Command("mail", b"MAIL FROM:<%s>%s\r\n" % (mail.mail_from.encode(), utf8), key, mail),
+        _Command("rcpt", b"RCPT TO:<%s>\r\n" % mail.recipient.encode(), key, mail),
+        _Command("data", b"DATA\r\n", key, mail),
     ]
 
 
 def _content(mail: Email) -> bytes:
     return _LEADING_DOT.sub(b"..", mail.data) + b".\r\n"
-
-
-def _content_result(
-    accepted: tuple[T, Email] | None, replies: list[int]
-) -> Iterator[tuple[T, DeliveryResult]]:
-    """The first reply of a group answers the content sent at its head, if there was one."""
-    if accepted is None:
-        return
-    code = replies[0]
-    yield accepted[0], (accepted[1].message_id if code == 250 else _data_refused(code))
 
 
 def _data_refused(code: int) -> Exception:

@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
@@ -65,10 +66,20 @@ class OutboxWorker:
         self.lease = timedelta(seconds=settings.lease_seconds)
         self.max_attempts = settings.max_attempts
         self.settle_every = settle_every
+        self._settler: ThreadPoolExecutor | None = None
         self._next_purge: datetime | None = clock.now() if purge else None
 
     def now(self) -> datetime:
         return self._clock.now()
+
+    @property
+    def settler(self) -> Executor:
+        """The thread that writes a batch's outcomes while the next messages are sent (notifications/batch.py)."""
+        if self._settler is None:
+            self._settler = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix=f"settle-{self.worker_id[-8:]}"
+            )
+        return self._settler
 
     def retry_at(self, attempts: int) -> datetime:
         delay = backoff_seconds(
@@ -130,6 +141,9 @@ class OutboxWorker:
 
     def close(self) -> None:
         """Let go of this thread's provider connections (a persistent SMTP connection, HTTP sessions)."""
+        settler, self._settler = self._settler, None
+        if settler is not None:
+            settler.shutdown(wait=True)
         for sender in self._senders.values():
             close = getattr(sender, "close", None)
             if close is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -44,13 +45,27 @@ def test_a_sender_that_can_reconcile_gets_its_batch_begun_at_once_and_settled_in
     ids = queue(services, 5)
     seen: list[dict[int, tuple[str, int]]] = []
     sender = ReconcilingRecordingSender()
-    sender.before_send = lambda message: seen.append(states(services))
+
+    def look(message: OutgoingMessage) -> None:
+        if message.id == ids[3]:  # the first group's settling runs in the background: wait for it
+            settled(services, ids[:2])
+        seen.append(states(services))
+
+    sender.before_send = look
 
     assert worker(services, sender, settle_every=2).run_batch(10) == {"sent": 5}
 
     during_fourth = seen[3]
     assert [during_fourth[i] for i in ids] == [("sent", 1)] * 2 + [("sending", 1)] * 3
     assert states(services) == dict.fromkeys(ids, ("sent", 1))
+
+
+def settled(services: Services, ids: list[int], timeout: float = 30) -> None:
+    pause = threading.Event()
+    deadline = time.monotonic() + timeout
+    while any(states(services)[i][0] != "sent" for i in ids):
+        assert time.monotonic() < deadline, f"{ids} not settled within {timeout}s"
+        pause.wait(0.01)
 
 
 def test_a_sender_that_cannot_reconcile_is_begun_and_settled_one_message_at_a_time(
