@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Date, Select, Table, delete, func, literal_column, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -126,6 +126,35 @@ def _matching(where: InvoiceFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _ids_day_by_day(
+    biller_id: int, where: InvoiceFilter, conditions: list[ColumnElement[bool]], limit: int
+) -> Select[Any]:
+    """PostgreSQL, with due dates: each day's first ids (one probe of (biller_id, due_date, id) a day), then the
+    smallest of those. A page reads at most days x page entries, however many invoices fall due a day: for 30
+    days at a million invoices, about 900 entries instead of the 85,000 the whole range holds.
+    """
+    first, last = (
+        select(f(m.Invoice.due_date)).where(m.Invoice.biller_id == biller_id).scalar_subquery()
+        for f in (func.min, func.max)
+    )
+    # Clamped to the biller's own due dates: never a series of days no invoice falls due on.
+    start = first if where.due_from is None else func.greatest(where.due_from, first)
+    end = last if where.due_to is None else func.least(where.due_to, last)
+    days = (
+        func.generate_series(start, end, literal_column("interval '1 day'"))
+        .table_valued("day")
+        .render_derived(name="days")
+    )
+    on_day = (
+        select(m.Invoice.id)
+        .where(*conditions, m.Invoice.due_date == days.c.day.cast(Date))
+        .order_by(m.Invoice.id)
+        .limit(limit)
+        .lateral("on_day")
+    )
+    return select(on_day.c.id).select_from(days).join(on_day, true()).order_by(on_day.c.id).limit(limit)
+
+
 class BillerInvoiceRepository:
     """One biller's invoices: every query is scoped by biller id, so other billers' rows never match."""
 
@@ -144,15 +173,18 @@ class BillerInvoiceRepository:
         The page's ids are chosen first, from an index alone (models.Invoice: (biller_id, id), (biller_id, status,
         id), (biller_id, due_date, id) incl. status, or the account's), and then only their rows are read. Asked
         for whole rows, PostgreSQL's planner walks the primary key and filters, taking status and due dates to be
-        independent of the id order, when recent invoices are the open ones and ids follow due dates: at a million
-        invoices that walk passed 800,000 rows to find a page of open ones.
+        independent of the id order, when recent invoices are the open ones: at a million invoices that walk
+        passed 800,000 rows to find a page of open ones.
         """
         conditions = [m.Invoice.biller_id == biller_id, m.Invoice.id > after_id, *_matching(where)]
-        # With due dates the matching ids are sorted, not walked (`id + 0` is no index's order): a walk of the
-        # id order would pass every invoice due earlier first. So that cost grows with the range instead.
-        dated = where.due_from is not None or where.due_to is not None
-        order = m.Invoice.id + 0 if dated else m.Invoice.id
-        ids = select(m.Invoice.id).where(*conditions).order_by(order).limit(limit)
+        if where.due_from is None and where.due_to is None:
+            ids = select(m.Invoice.id).where(*conditions).order_by(m.Invoice.id).limit(limit)
+        elif self.session.get_bind().dialect.name == "postgresql":
+            ids = _ids_day_by_day(biller_id, where, conditions, limit)
+        else:
+            # Sorted, not walked (`id + 0` is no index's order): ids mostly follow due dates, so a walk of the
+            # id order would pass every invoice due earlier first.
+            ids = select(m.Invoice.id).where(*conditions).order_by(m.Invoice.id + 0).limit(limit)
         query = (
             select(m.Invoice, m.CustomerAccount)
             .join(m.CustomerAccount, m.Invoice.account_id == m.CustomerAccount.id)
