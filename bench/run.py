@@ -1,6 +1,7 @@
 """Benchmarks: Alexa cold start, warm skill turns, and money writes. Targets live here, never in tests.
 
 Usage: python bench/run.py [--database-url URL] [--bills N] [--rounds N] [--out bench/results/NAME.json]
+       python bench/run.py ingestion|scale [options]   (PostgreSQL; see bench/README.md)
 Exit status 1 when a target is missed, so CI or a release check can use it.
 """
 
@@ -133,7 +134,16 @@ def cold_start(database_url: str, token: str, runs: int) -> tuple[list[float], i
     return samples, modules
 
 
+# Suites with their own options and results file: `python bench/run.py <suite> [options]` runs bench/<suite>.py.
+SUITES = ("ingestion", "scale")
+
+
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] in SUITES:
+        from importlib import import_module
+
+        suite_main: Any = import_module(f"bench.{sys.argv[1]}").main
+        return int(suite_main(sys.argv[2:]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="")
     parser.add_argument("--bills", type=int, default=50, help="extra open bills for the demo customer")
