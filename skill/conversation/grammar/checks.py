@@ -12,6 +12,8 @@ from .expand import Grammar, Phrase, Slot
 from .schema import INTENT_SLOTS
 
 NUMBER_TYPES = ("AMAZON.NUMBER", "AMAZON.FOUR_DIGIT_NUMBER")
+# What speech-to-text output may carry that a sample never does (apostrophes stay: "what's").
+PUNCTUATION = re.compile(r"[!\"?¿¡#$%/()=+\-_<>*{}·\[\].,;:]")
 
 
 def phrase_problems(grammar: Grammar, phrases: dict[str, list[Phrase]]) -> list[str]:
@@ -28,11 +30,19 @@ def phrase_problems(grammar: Grammar, phrases: dict[str, list[Phrase]]) -> list[
         for p in ps
         if not fits(i, p)
     ]
-    if unknown:  # the other checks need every slot to have a type
+    types = {t for i, ps in phrases.items() for p in ps for t in slot_types_of(i, p)}
+    unknown += [f"slot type {t} has no values in the grammar" for t in sorted(types - set(grammar.types))]
+    if unknown:  # the other checks need every slot to have a type with values
         return problems + unknown
     problems += shared(phrases)
     problems += Ambiguity(grammar, phrases).problems()
     return problems
+
+
+def slot_types_of(intent: str, phrase: Phrase) -> list[str]:
+    """The custom slot types the phrase's slots need values of."""
+    slots = INTENT_SLOTS.get(intent, {})
+    return [slots[n] for n in phrase.slots if n in slots and not slots[n].startswith("AMAZON.")]
 
 
 def fits(intent: str, phrase: Phrase) -> bool:
@@ -170,12 +180,15 @@ class Ambiguity:
         for intent, ps in self._phrases.items():
             for phrase in ps:
                 for said in self.fills(intent, phrase):
-                    for other in self._matching(said):
+                    for other in self.intents_for(said):
                         if other != intent:
                             found.append(f"{intent} {phrase.text!r}: {said!r} is also a phrase of {other}")
         return found
 
-    def _matching(self, said: str) -> set[str]:
+    def intents_for(self, said: str) -> set[str]:
+        """The intents with a phrase that matches ``said`` word for word, slots by their values (the way
+        virtual-alexa matches an utterance to samples)."""
+        said = " ".join(PUNCTUATION.sub("", said).casefold().split())
         words = said.split(" ")
         found = set()
         for ends in ((words[0], words[-1]), (words[0], "*"), ("*", words[-1]), ("*", "*")):

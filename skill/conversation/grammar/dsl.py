@@ -7,7 +7,8 @@ entry above it with more alternatives. docs/interaction-models.md describes the 
     $name = expression           a macro; ``$name += expression`` adds alternatives to an earlier definition
     @fillers word word ...       words that carry no meaning alone ("um", "please")
     @numbers word word ...       the number words AMAZON.NUMBER hears (used by the ambiguity checks)
-    intent Name [max N]          one expression per line: the phrasings of the intent, at most N samples
+    intent Name [max N]          one expression per line: the phrasings of the intent, at most N samples;
+                                 "*3 line" gives a common line three turns when the budget is shared out
     slot Intent.slot             answers to the slot's elicitation prompt (a bare ``{slot}`` is allowed here)
     prompt Intent.slot           what Alexa asks to elicit the slot, one variation per line (plain text)
     type TYPE                    ``id: value | synonym | ...`` per line; ``id += synonym | ...`` adds synonyms
@@ -49,10 +50,12 @@ class Seq:
 
 @dataclass(frozen=True)
 class Group:
-    """One of ``options``; an optional group (``[...]``) may also be left out."""
+    """One of ``options``; an optional group (``[...]``) may also be left out. A grammar line is a group too,
+    with the weight its ``*N`` prefix gives it (its turns when the intent's budget is shared out)."""
 
     options: tuple[Seq, ...]
     optional: bool
+    weight: int = 1
 
 
 Node = Word | SlotRef | MacroRef | Group
@@ -95,12 +98,16 @@ _TYPE_VALUE = re.compile(r"(?P<id>[\w-]+)\s*(?P<op>:|\+=)\s*(?P<words>.+)$")
 
 
 def parse_expression(text: str, where: str = "") -> Group:
-    """``a (b|c) [d]`` -> the tree; the whole text is a group of its top-level alternatives."""
+    """``a (b|c) [d]`` -> the tree; the whole text is a group of its top-level alternatives. A leading ``*N``
+    weighs the line N times when the budget is shared out ("*3 pay $my {billType} bill")."""
+    weight = 1
+    if match := re.match(r"\*(\d+)\s+", text):
+        weight, text = int(match.group(1)), text[match.end() :]
     tokens = _tokenize(text, where)
     group, end = _alternatives(tokens, 0, where)
     if end != len(tokens):
         raise GrammarError(f"{where}: unexpected {tokens[end][1]!r} in {text!r}")
-    return Group(group, optional=False)
+    return Group(group, optional=False, weight=weight)
 
 
 def _tokenize(text: str, where: str) -> list[tuple[str, str]]:

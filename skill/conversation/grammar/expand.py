@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import cast
 
 from .dsl import GrammarError, Group, MacroRef, Node, Seq, SlotRef, Source, TypeBlock, Word, parse
-from .select import Factor, choose
+from .select import Factor, Line, choose
 
 HERE = Path(__file__).resolve().parent
 LOCALES = ("en-US", "en-GB", "de-DE", "nl-NL")
@@ -69,6 +69,7 @@ class Pattern:
 
     factors: tuple[Factor, ...]
     source: str
+    weight: int = 1
 
     @property
     def size(self) -> int:
@@ -185,6 +186,7 @@ class _Expander:
             Pattern(
                 tuple(_joined(self._factor(item, where) for item in option.items)),
                 f"{where}: {_show(option)}",
+                group.weight,
             )
             for group in groups
             for option in group.options
@@ -264,7 +266,7 @@ def _show(node: Seq | Node) -> str:
 
 
 def _choose(patterns: tuple[Pattern, ...], budget: int) -> list[Phrase]:
-    rows = choose([(p.factors, p.source) for p in patterns], budget)
+    rows = choose([Line(p.factors, p.source, p.weight) for p in patterns], budget)
     seen: dict[str, Phrase] = {}
     for pattern, chosen in zip(patterns, rows, strict=True):
         for row in chosen:

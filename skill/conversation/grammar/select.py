@@ -30,7 +30,7 @@ from itertools import product
 from .dsl import GrammarError
 
 RowIndex = tuple[int, ...]
-DECORATION_COST = 4
+DECORATION_COST = 3
 # At most this part of an intent's budget goes to pairwise covers; the rest to the cheapest phrases.
 PAIRWISE_SHARE = 0.25
 
@@ -49,21 +49,30 @@ class Factor:
         return self.costs[index]
 
 
-Line = tuple[tuple[Factor, ...], str]  # a grammar line's factors and its text (the seed of its order)
+@dataclass(frozen=True)
+class Line:
+    """A grammar line: its factors, its text (the seed of its order) and its weight (turns per round)."""
+
+    factors: tuple[Factor, ...]
+    seed: str
+    weight: int = 1
 
 
 def choose(lines: list[Line], budget: int) -> list[list[RowIndex]]:
     """For each line of an intent, the row indexes (one alternative per factor) of its chosen phrases."""
-    sizes = [math.prod(len(f.alternatives) for f in factors) for factors, _ in lines]
+    sizes = [math.prod(len(f.alternatives) for f in factors) for factors in (line.factors for line in lines)]
     if sum(sizes) <= budget:
-        return [list(product(*(range(len(f.alternatives)) for f in factors))) for factors, _ in lines]
+        return [
+            list(product(*(range(len(f.alternatives)) for f in factors)))
+            for factors in (line.factors for line in lines)
+        ]
     covered: set[tuple[tuple[tuple[object, ...], ...], int]] = set()
-    chosen = [dict.fromkeys(_one_at_a_time(factors, covered)) for factors, _ in lines]
+    chosen = [dict.fromkeys(_one_at_a_time(factors, covered)) for factors in (line.factors for line in lines)]
     _spread_decorations(lines, chosen)
     needed = sum(len(rows) for rows in chosen)
     if needed > budget:
         raise GrammarError(
-            f"{lines[0][1]}: its intent needs {needed} phrases to use every alternative once, but its budget is "
+            f"{lines[0].seed}: its intent needs {needed} phrases to use every alternative once, but its budget is "
             f"{budget}: raise the intent's max or trim the lines"
         )
     _add_pairwise_covers(lines, chosen, budget)
@@ -72,19 +81,22 @@ def choose(lines: list[Line], budget: int) -> list[list[RowIndex]]:
 
 
 def _add_cheapest(lines: list[Line], chosen: list[dict[RowIndex, None]], count: int) -> None:
-    """Each line's cheapest phrases not taken yet, the lines taking turns (one phrase each per round), so a
-    short line keeps up with one whose many factors make many cheap phrases; a line that runs out leaves its
-    turns to the others."""
+    """Each line's cheapest phrases not taken yet, the lines taking turns (as many phrases per round as the
+    line's weight), so a short line keeps up with one whose many factors make many cheap phrases; a line that
+    runs out leaves its turns to the others."""
     queues = {
-        i: _by_cost(factors, rows, seed)
-        for i, ((factors, seed), rows) in enumerate(zip(lines, chosen, strict=True))
+        i: _by_cost(line.factors, rows, line.seed)
+        for i, (line, rows) in enumerate(zip(lines, chosen, strict=True))
     }
     while count > 0 and queues:
         for i in list(queues):
-            row = next(queues[i], None)
-            if row is None:
-                del queues[i]
-            elif count > 0:
+            for _ in range(lines[i].weight):
+                row = next(queues[i], None)
+                if row is None:
+                    del queues[i]
+                    break
+                if count <= 0:
+                    return
                 chosen[i][row] = None
                 count -= 1
 
@@ -103,7 +115,7 @@ def _seeded(rows: list[RowIndex], seed: str) -> list[RowIndex]:
 def _add_pairwise_covers(lines: list[Line], chosen: list[dict[RowIndex, None]], budget: int) -> None:
     """Every pair of core values (verb x bill) on a line, for as many lines as fit in ``PAIRWISE_SHARE`` of
     the budget, the lines that need the fewest extra phrases first."""
-    covers = [_pairwise_rows(factors) for factors, _ in lines]
+    covers = [_pairwise_rows(factors) for factors in (line.factors for line in lines)]
     extra = [len(set(cover) - set(rows)) for cover, rows in zip(covers, chosen, strict=True)]
     total = sum(len(rows) for rows in chosen)
     for i in sorted(range(len(lines)), key=lambda i: (extra[i], i)):
@@ -137,14 +149,14 @@ def _pairwise_rows(factors: tuple[Factor, ...]) -> list[RowIndex]:
 
 def _spread_decorations(lines: list[Line], chosen: list[dict[RowIndex, None]]) -> None:
     users: dict[tuple[tuple[object, ...], ...], list[tuple[int, int]]] = {}
-    for i, (factors, _) in enumerate(lines):
+    for i, factors in enumerate(line.factors for line in lines):
         for j, factor in enumerate(factors):
             if factor.optional:
                 users.setdefault(factor.alternatives, []).append((i, j))
     for alternatives, places in users.items():
         for turn, value in enumerate(range(1, len(alternatives))):
             i, j = places[turn % len(places)]
-            factors = lines[i][0]
+            factors = lines[i].factors
             base = min(
                 (
                     row
