@@ -10,7 +10,7 @@ DEMO_STAMP := $(VENV)/.installed-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv demo test test-pg lint typecheck check skill-package lambda-package e2e-deps browser-deps bench clean
+.PHONY: venv demo test test-pg lint typecheck check models skill-package lambda-package e2e-deps browser-deps bench clean
 
 # The demo's stopwatch starts here, before make installs anything (skill/demo/timing.py prints the result).
 DEMO_STARTED := $(if $(filter demo,$(MAKECMDGOALS)),$(shell date +%s.%N))
@@ -63,6 +63,10 @@ e2e-deps:
 	@test -d tests/e2e/node_modules/virtual-alexa || { \
 	  echo "Installing virtual-alexa for the end-to-end conversations"; \
 	  cd tests/e2e && npm ci --no-audit --no-fund --silent; }
+
+## make models: interaction_models/<locale>.json from the grammar (skill/conversation/grammar); commit both.
+models: $(STAMP)
+	$(PY) -m skill.packaging.interaction_model
 
 skill-package: $(STAMP)
 	$(BIN)/billpay skill package --out .
