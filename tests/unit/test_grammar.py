@@ -229,3 +229,15 @@ def test_the_grammar_imports_only_the_standard_library() -> None:
 
 def test_phrase_key_folds_case_and_spacing() -> None:
     assert Phrase(("Pay", "MY", Slot("billType"))).key() == "pay my {billtype}"
+
+
+def test_a_weighted_line_gets_more_of_the_shared_budget() -> None:
+    plain, weighted = choose([Line(LINE.factors, "a"), Line(LINE.factors, "b", weight=3)], 80)
+    assert len(weighted) > len(plain)
+
+
+def test_a_weight_prefix_is_read_from_the_line() -> None:
+    g = grammar("intent PayBillIntent\n  *3 pay my {billType} bill\n")
+    (pattern,) = g.intents["PayBillIntent"]
+    assert pattern.weight == 3
+    assert texts(g, "PayBillIntent") == ["pay my {billType} bill"]
