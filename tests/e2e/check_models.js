@@ -11,6 +11,7 @@
 const fs = require("fs");
 const path = require("path");
 const { VirtualAlexa } = require("virtual-alexa");
+require("./matcher_cache"); // one RegExp per sample, not one per sample and utterance
 
 const DEFAULT_CASES = [
   { locale: "en-US", utterance: "pay my electricity bill" },

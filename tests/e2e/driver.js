@@ -21,6 +21,7 @@
 const fs = require("fs");
 const readline = require("readline");
 const { VirtualAlexa } = require("virtual-alexa");
+require("./matcher_cache"); // one RegExp per sample, not one per sample and utterance
 const { InteractionModel } = require("virtual-alexa/lib/src/model/InteractionModel");
 // virtual-alexa's own utterance matcher (its dependency virtual-core), resolved from virtual-alexa.
 const { Utterance } = require(require.resolve("virtual-core", { paths: [require.resolve("virtual-alexa")] }));
