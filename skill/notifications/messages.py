@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -57,17 +58,21 @@ def strings(locale: str) -> dict[str, Any]:
     return overlay(LOCALES_DIR, locale, fallback_language="en")
 
 
-def _fields(kind: str, locale: str, payload: dict[str, Any], base_url: str) -> dict[str, str]:
+@lru_cache(maxsize=4096)
+def _due_date(iso_date: str, locale: str) -> str:
+    """A billing run sends thousands of messages about a handful of due dates: each is formatted once."""
     from babel.dates import format_date
 
-    babel_locale = locale.replace("-", "_")
+    return str(format_date(date.fromisoformat(iso_date), format="medium", locale=locale.replace("-", "_")))
+
+
+def _fields(kind: str, locale: str, payload: dict[str, Any], base_url: str) -> dict[str, str]:
     url = payload.get("url") or (base_url.rstrip("/") + str(payload["path"]) if payload.get("path") else "")
     fields = {"biller": str(payload.get("biller", "")), "url": str(url)}
     if "amount_minor" in payload:
         fields["amount"] = format_money(int(payload["amount_minor"]), str(payload["currency"]), locale)
     if payload.get("due_date"):
-        due = date.fromisoformat(str(payload["due_date"]))
-        fields["due_date"] = format_date(due, format="medium", locale=babel_locale)
+        fields["due_date"] = _due_date(str(payload["due_date"]), locale)
     if kind == "account_changed":  # what changed, in the locale's words (services/account_security.CHANGES)
         fields["change"] = str(strings(locale)["account_changed"]["changes"][str(payload["change"])])
     if kind == "receipt":

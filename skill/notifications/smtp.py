@@ -18,8 +18,7 @@ import smtplib
 import ssl
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from ..settings.notifications import NotifySettings
 from .mime import Email
@@ -239,8 +238,7 @@ class _Transactions(Generic[T]):
         return keys
 
 
-@dataclass(frozen=True)
-class _Command(Generic[T]):
+class _Command(NamedTuple, Generic[T]):  # a tuple: a few of these are made for every message
     kind: str  # content | rset | mail | rcpt | data | abort
     line: bytes
     key: T | None = None

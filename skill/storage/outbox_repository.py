@@ -97,7 +97,7 @@ class OutboxRepository:
             channels=channels,
             limit=limit,
         )
-        return sorted(self.session.execute(statement).all(), key=lambda row: row.id)
+        return sorted(self._core(statement).all(), key=lambda row: row.id)
 
     def start_sending(self, message_ids: Sequence[int], *, worker: str, lease_until: datetime) -> set[int]:
         """Mark held messages `sending`, count the attempt, renew the lease; the ids `worker` still held."""
@@ -141,7 +141,7 @@ class OutboxRepository:
             .returning(OM.id)
         )
         rows = json.dumps([{"id": message_id, "provider_ref": ref} for message_id, ref in sent])
-        return set(self.session.scalars(statement, {"rows": rows}))
+        return set(self._core(statement, {"rows": rows}).scalars())
 
     def settle_held(self, message_id: int, *, worker: str, values: dict[str, Any], redact: bool) -> bool:
         """Write an attempt's outcome on a `sending` message `worker` still holds; False if it lost it.
@@ -211,7 +211,12 @@ class OutboxRepository:
             .values(**values)
             .returning(OM.id)
         )
-        return set(self.session.scalars(statement))
+        return set(self._core(statement).scalars())
+
+    def _core(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
+        """A batch statement on the unit of work's connection, as Core: its rows are plain tuples, not entities,
+        so the ORM's per-row bookkeeping is skipped (the session has none of these rows loaded)."""
+        return self.session.connection().execute(statement, parameters)
 
 
 # Secrets a message carries only until it is delivered (or given up): one-time codes, payment-link URLs.
