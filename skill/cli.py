@@ -264,7 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="deliver queued SMS, email and webhooks (the outbox)")
     worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
-    worker.add_argument("--batch", type=_positive, default=20, help="messages leased per claim (default 20)")
+    worker.add_argument(
+        "--batch", type=_positive, default=200, help="messages leased per claim (default 200)"
+    )
     worker.add_argument("--concurrency", type=_positive, default=1, help="claimer threads (default 1)")
     worker.add_argument(
         "--metrics-port",
