@@ -233,6 +233,17 @@ def test_nothing_overpaid_says_what_was_paid(client: Client, services: Services,
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_nothing_paid_on_the_bill_named_names_that_bill_not_all_payments(client: Client, locale: str) -> None:
+    """The demo customer paid Lumen and Northwind, never Aqua Pura: 'I paid the water bill twice' is about water."""
+    alexa = client(locale)
+    alexa.intent("OverpaidIntent", WATER)
+
+    speech = spoken_in(locale, alexa)
+    assert "Aqua Pura" in speech
+    assert "Lumen Mobile" not in speech and money(3000, locale) not in alexa.ssml
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_excess_paid_to_the_biller_directly_is_due_back_from_the_biller(
     services: Services, client: Client, locale: str
 ) -> None:

@@ -159,6 +159,9 @@ def speak_overpayments(turn: Turn, found: Overpayments, *, named: bool) -> Respo
     bills = {p.bill.id: p.bill for p in found.paid}
     single = next(iter(bills.values())) if named and len(bills) == 1 else None
     if not found.paid:
+        if named and len(found.named) == 1:  # nothing paid on the bill named (others may have payments)
+            bill = bill_name(turn, found.named[0])
+            return anything_else(turn, capitalized(turn.t("desk.overpaid.nothing_paid_on_bill", bill=bill)))
         return anything_else(turn, turn.t("desk.overpaid.nothing_paid"))
     head = (
         capitalized(turn.t("desk.overpaid.none_on_bill", bill=bill_name(turn, single)))

@@ -44,11 +44,11 @@ def overpayments(uow: UnitOfWork, customer_id: int, query: BillQuery, clock: Clo
             )
             scope = [r for r in rows if r.id in {b.id for b in bills}]
         else:
-            scope = list(rows)
+            bills, scope = [], list(rows)
         overpaid = [o for r in scope if (o := found[r.id]) is not None]
         overpaid.sort(key=lambda o: (o.refunded_on or date.min, o.bill.id), reverse=True)
         paid = () if overpaid else _payments(applied, scope, today)
-        return Overpayments(tuple(overpaid[:MAX_ANSWERS]), paid)
+        return Overpayments(tuple(overpaid[:MAX_ANSWERS]), paid, tuple(bills))
 
 
 def _overpayment(

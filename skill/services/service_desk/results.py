@@ -92,6 +92,7 @@ class PaymentMade:
 class Overpayments:
     overpaid: tuple[Overpayment, ...]  # most recent first; empty: nothing was overpaid
     paid: tuple[PaymentMade, ...]  # what was paid (on the bill named, or lately), when nothing was overpaid
+    named: tuple[BillView, ...] = ()  # the bills the customer named (empty when none was named)
 
 
 @dataclass(frozen=True)
