@@ -26,6 +26,7 @@ from .senders import DeliveryResult, NotAttempted, PermanentDeliveryError, Trans
 
 T = TypeVar("T")
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+_MAX_LINE = 8192  # smtplib's own limit for a reply line
 
 
 class ConnectionLost(Exception):
@@ -104,6 +105,8 @@ class _Transactions(Generic[T]):
 
     def __init__(self, smtp: smtplib.SMTP, *, pipelining: bool) -> None:
         self._smtp = smtp
+        assert smtp.file is not None  # smtplib made it reading the greeting
+        self._replies = smtp.file
         self._pipelining = pipelining
         self._utf8 = smtp.has_extn("smtputf8")
         self._owed: deque[_Command[T]] = deque()  # written, reply not read yet
@@ -215,10 +218,16 @@ class _Transactions(Generic[T]):
                 self._write([_Command[T]("abort", b".\r\n")])
 
     def _reply(self) -> int:
+        """The code of the next reply (its text is not needed): smtplib's getreply, without its bookkeeping."""
         try:
-            code, _ = self._smtp.getreply()
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            line = self._replies.readline(_MAX_LINE)
+            while line[3:4] == b"-":  # a multiline reply: its last line has a space after the code
+                line = self._replies.readline(_MAX_LINE)
+            code = int(line[:3])
+        except OSError as exc:
             raise ConnectionLost(type(exc).__name__) from None
+        except ValueError:  # end of stream, or not a reply: the connection cannot be trusted any more
+            raise ConnectionLost("SMTPServerDisconnected") from None
         if code == 421:  # the server is closing the connection
             raise ConnectionLost("421")
         return code
