@@ -71,7 +71,7 @@ def dispatch(services: Services, event: dict[str, Any]) -> dict[str, Any]:
     skill = skill_for(services)
     serializer = DefaultSerializer()
     try:
-        envelope = serializer.deserialize(payload=_json(event), obj_type=RequestEnvelope)
+        envelope = _envelope_of(serializer, event, RequestEnvelope)
     except (SerializationException, ValueError, TypeError, AttributeError, RecursionError):
         raise MalformedRequest("unreadable") from None
     if envelope is None or envelope.request is None or envelope.context is None:
@@ -90,10 +90,18 @@ def _turn_label(skill: CustomSkill, request: Any) -> str:
     return name if name in _TURN_LABELS.get(skill, frozenset()) else "other"
 
 
-def _json(event: dict[str, Any]) -> str:
-    import json
+def _envelope_of(serializer: Any, event: dict[str, Any], envelope_type: type) -> Any:
+    """The envelope built from the parsed event itself. `DefaultSerializer.deserialize` takes JSON text only, so
+    the dict would be written out and parsed again (json.dumps + json.loads of every turn); its own model builder
+    behind it takes the parsed payload, and refuses the same shapes. The envelope may share the event's nested
+    dicts and lists (session attributes): the caller hands the event over and does not read it afterwards.
+    """
+    build = getattr(serializer, "_DefaultSerializer__deserialize", None)
+    if build is None:  # a future ask-sdk-core without it: the documented path, one round trip
+        import json
 
-    return json.dumps(event)
+        return serializer.deserialize(payload=json.dumps(event), obj_type=envelope_type)
+    return build(event, envelope_type)
 
 
 def build_lambda_handler() -> Any:
