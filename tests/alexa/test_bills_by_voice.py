@@ -113,7 +113,7 @@ def test_a_fault_is_apologised_for_and_logged_without_personal_data(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError(said)  # the traceback shows this line, so the text is built elsewhere
 
-    monkeypatch.setattr(bills, "list_outstanding", broken)  # what services.billing.list_outstanding calls
+    monkeypatch.setattr(bills, "outstanding_of", broken)  # what every listing and launch read goes through
     alexa.launch()
     assert alexa.speech.startswith("Sorry, something went wrong on our side.")
     assert "RuntimeError" in caplog.text

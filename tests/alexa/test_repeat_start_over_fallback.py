@@ -262,7 +262,7 @@ def test_a_fault_is_still_a_fault(alexa: AlexaClient, monkeypatch: pytest.Monkey
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("broken store")
 
-    monkeypatch.setattr(bills, "list_outstanding", broken)
+    monkeypatch.setattr(bills, "outstanding_of", broken)
     alexa.intent("ListBillsIntent")
     assert alexa.speech.startswith("Sorry, something went wrong on our side.")
 
@@ -276,7 +276,7 @@ def test_a_refusal_is_what_repeat_says_again(alexa: AlexaClient, monkeypatch: py
     def refused(*args: object, **kwargs: object) -> object:
         raise NotFound("no such bill")
 
-    monkeypatch.setattr(bills, "list_outstanding", refused)
+    monkeypatch.setattr(bills, "outstanding_of", refused)
     alexa.intent("ListBillsIntent")
     assert alexa.speech.startswith("I couldn't find that bill.") and not alexa.ended
     assert alexa.attributes["conv"]["pending"] is None  # the launch's question is not pending any more

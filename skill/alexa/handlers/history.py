@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ask_sdk_model import Response
 
 from ...domain.model import PaymentStatus
-from ...services.billing.history import PaymentView
 from ..speech import say_date, text
 from .base import Handler, Turn
 from .words import amount
+
+if TYPE_CHECKING:  # annotations only: the launch and listing path never loads the ORM
+    from ...services.billing.history import PaymentView
 
 
 class PaymentStatusIntentHandler(Handler):

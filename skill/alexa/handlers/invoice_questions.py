@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ask_sdk_model import Response
 
 from ...domain.errors import NotFound
 from ...domain.model import OUTSTANDING, Channel
 from ...services.billing.bills import AmbiguousBill
-from ...services.billing.comparison import BillComparison, LineChange
-from ...services.billing.invoice_copies import InvoiceCopySent
 from ...services.billing.results import BillView
-from ...services.links.payment_links import NoContactChannel
 from ..speech import plain_date, say_date, text
 from .base import Handler, Turn
 from .choose import ask_which
 from .links import preferred_channel
 from .questions import Card, Named, main_menu, named_in, offer_to_pay, sentence
 from .words import amount, bill_name
+
+if TYPE_CHECKING:  # annotations only: the launch and listing path never loads the ORM
+    from ...services.billing.comparison import BillComparison, LineChange
+    from ...services.billing.invoice_copies import InvoiceCopySent
 
 SPOKEN_LINE_CHANGES = 3  # the largest changes are read; the rest are counted
 
@@ -90,6 +93,8 @@ class LatestInvoiceIntentHandler(Handler):
         named = named_in(turn)
         if isinstance(named, Response):
             return named
+        from ...services.links.payment_links import NoContactChannel  # the links service, loaded on use
+
         try:
             sent = send_copy(turn, named)
         except NotFound:

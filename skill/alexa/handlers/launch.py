@@ -34,8 +34,8 @@ class StartOverIntentHandler(Handler):
 
 def welcome(turn: Turn) -> Response:
     """The greeting, what is owed in one sentence, and whether to hear the bills."""
-    summary = turn.services.billing.list_outstanding(turn.customer_id)
-    billers = turn.services.billing.customer_billers(turn.customer_id)
+    overview = turn.services.billing.overview(turn.customer_id)  # one read for both
+    summary, billers = overview.outstanding, overview.billers
     if billers:
         turn.hi.response_builder.add_directive(biller_entities(billers))
     first_name = (turn.customer.name.split() or [""])[0] if turn.customer else ""

@@ -8,7 +8,6 @@ from ask_sdk_model import Response
 
 from ...domain.model import Channel
 from ...services.billing.results import BillView
-from ...services.links.payment_links import NoContactChannel
 from ..state import Question
 from . import answers
 from .base import Handler, Turn
@@ -34,6 +33,8 @@ def preferred_channel(slot_id: str | None) -> Channel | None:
 def send_link(
     turn: Turn, bill: BillView, *, amount_minor: int | None = None, prefer: Channel | None = None
 ) -> Response:
+    from ...services.links.payment_links import NoContactChannel  # the links service, loaded on use
+
     try:
         sent = turn.services.links.send(
             customer_id=turn.customer_id,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ask_sdk_model import Response
 
 from ...domain.model import MethodKind
-from ...services.payments.mandates import PaymentOutcome
 from .base import Turn
 from .choose import bill_by_id
 from .links import offer_link
 from .words import amount
+
+if TYPE_CHECKING:  # annotations only: a payment turn loads the payments service when it pays
+    from ...services.payments.mandates import PaymentOutcome
 
 
 def speak_outcome(turn: Turn, data: dict[str, Any], outcome: PaymentOutcome) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ask_sdk_model import Response
 
@@ -11,7 +11,6 @@ from ...domain.errors import DomainError, InvalidAmount, PartialPaymentNotAllowe
 from ...domain.model import Channel
 from ...domain.money import Money
 from ...services.billing.results import BillView
-from ...services.payments.mandates import MethodView
 from ..progressive import send_progressive
 from ..state import Question
 from . import answers
@@ -19,6 +18,9 @@ from .base import Handler, Turn
 from .choose import asked_bill, pick_bill
 from .links import offer_link
 from .words import amount, bill_name, method_label
+
+if TYPE_CHECKING:  # annotations only: a payment turn loads the payments service when it pays
+    from ...services.payments.mandates import MethodView
 
 
 class PayBillIntentHandler(Handler):

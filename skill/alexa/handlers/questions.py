@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ask_sdk_model import Response
 
 from ...domain.errors import NotFound
 from ...domain.model import BillType, InvoiceStatus
 from ...services.billing.bills import AmbiguousBill
-from ...services.billing.questions import Balance, NextDue, PartPaid, TotalOwed
 from ...services.billing.results import BillView
 from ..speech import say_date, text
 from ..state import Listing, Question
@@ -19,6 +18,9 @@ from .base import Handler, Turn
 from .bills import read_page
 from .choose import ask_which, bill_type_slot
 from .words import amount, bill_name
+
+if TYPE_CHECKING:  # annotations only: the launch and listing path never loads the ORM
+    from ...services.billing.questions import Balance, NextDue, PartPaid, TotalOwed
 
 Card = tuple[str, str]  # a simple card's title and text
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...services.billing.results import BillView
-from ...services.payments.mandates import MethodView
 from ..speech import money, text
 from .base import Turn
+
+if TYPE_CHECKING:  # annotations only: the launch and listing path never loads the ORM
+    from ...services.payments.mandates import MethodView
 
 BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express", "discover": "Discover"}
 

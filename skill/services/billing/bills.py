@@ -4,16 +4,34 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ...domain.clock import Clock
 from ...domain.errors import DomainError, NotFound
-from ...domain.model import OUTSTANDING, BillType
-from ...storage import models as m
-from ...storage.uow import UnitOfWork
+from ...domain.model import OUTSTANDING, BillType, PaymentTerms, is_overdue
 from .results import BillDetails, BillView, Outstanding, TimelineEntry
+
+if TYPE_CHECKING:  # the voice path's reads run on the read model, without the ORM (storage/read_models)
+    from ...storage import models as m
+    from ...storage.read_models.connection import ReadConnections
+    from ...storage.read_models.voice import OpenInvoice
+    from ...storage.uow import UnitOfWork
+
+
+class NamedBiller(Protocol):
+    """What voice matching reads of a biller: an ORM row or the read model's record."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def spoken_name(self) -> str: ...
+    @property
+    def aliases(self) -> Sequence[Any] | None: ...
 
 
 class AmbiguousBill(DomainError):
@@ -33,7 +51,7 @@ def normalize_name(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", plain).split())
 
 
-def biller_matches(biller: m.Biller, spoken: str) -> bool:
+def biller_matches(biller: NamedBiller, spoken: str) -> bool:
     """Does what the customer said name this biller? Slug (from entity resolution), name or alias,
     either way round as whole words: "northwind" names "Northwind Energy", "the power company" names
     the alias "power company"."""
@@ -62,25 +80,104 @@ def list_outstanding(
 ) -> Outstanding:
     """Open and partially paid bills, by due date, each flagged overdue, with totals per currency."""
     today = clock.today()
-    with uow:
+    with uow:  # the billers' names are matched while their rows are still in the session
         rows = uow.invoices.outstanding_for_customer(customer_id)
-        bills = [BillView.of(row, today) for row in rows if _keep(row, bill_type, biller)]
+        return outstanding_of(
+            [(BillView.of(row, today), row.biller) for row in rows],
+            today,
+            bill_type=bill_type,
+            biller=biller,
+            overdue_only=overdue_only,
+            due_within_days=due_within_days,
+        )
+
+
+def outstanding_of(
+    bills: Iterable[tuple[BillView, NamedBiller]],
+    today: date,
+    *,
+    bill_type: BillType | None = None,
+    biller: str | None = None,
+    overdue_only: bool = False,
+    due_within_days: int | None = None,
+) -> Outstanding:
+    """The listing's filters and totals over open bills (by due date) and their billers, however they were read."""
+    kept = [
+        view
+        for view, named in bills
+        if (bill_type is None or view.bill_type == bill_type)
+        and (biller is None or biller_matches(named, biller))
+    ]
     if overdue_only:
-        bills = [b for b in bills if b.overdue]
+        kept = [b for b in kept if b.overdue]
     if due_within_days is not None:
         # Due soon is still to come: an overdue bill was due, it is not due this week.
         horizon = today + timedelta(days=due_within_days)
-        bills = [b for b in bills if not b.overdue and b.due_date <= horizon]
+        kept = [b for b in kept if not b.overdue and b.due_date <= horizon]
     totals: dict[str, int] = {}
-    for bill in bills:
+    for bill in kept:
         totals[bill.currency] = totals.get(bill.currency, 0) + bill.remaining_minor
-    return Outstanding(bills=tuple(bills), totals=totals)
+    return Outstanding(bills=tuple(kept), totals=totals)
 
 
-def _keep(row: m.Invoice, bill_type: BillType | None, biller: str | None) -> bool:
-    if bill_type is not None and row.bill_type != bill_type:
-        return False
-    return biller is None or biller_matches(row.biller, biller)
+def list_outstanding_read(db: ReadConnections, customer_id: int, clock: Clock, **filters: Any) -> Outstanding:
+    """`list_outstanding` on the voice read model: one statement."""
+    from ...storage.read_models import voice
+
+    today = clock.today()
+    read = voice.customer_bills(db, customer_id)
+    return outstanding_of([(_view(i, today), i.biller) for i in read.invoices], today, **filters)
+
+
+def overview(uow_factory: Callable[[], UnitOfWork], customer_id: int, clock: Clock) -> Overview:
+    """What a launch says: every open bill and the customer's billers (for the voice vocabulary)."""
+    return Overview(
+        list_outstanding(uow_factory(), customer_id, clock), customer_billers(uow_factory(), customer_id)
+    )
+
+
+def overview_read(db: ReadConnections, customer_id: int, clock: Clock) -> Overview:
+    """`overview` on the voice read model: one statement for both."""
+    from ...storage.read_models import voice
+
+    today = clock.today()
+    read = voice.customer_bills(db, customer_id)
+    bills = [(_view(i, today), i.biller) for i in read.invoices]
+    return Overview(outstanding_of(bills, today), [_biller_name(b) for b in read.billers])
+
+
+def _view(invoice: OpenInvoice, today: date) -> BillView:
+    """The read model's invoice as the bill view BillView.of makes of an ORM row, field for field."""
+    biller = invoice.biller
+    return BillView(
+        id=invoice.id,
+        biller_id=biller.id,
+        biller_name=biller.name,
+        biller_spoken_name=biller.spoken_name,
+        number=invoice.number,
+        description=invoice.description,
+        bill_type=invoice.bill_type,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        currency=invoice.currency,
+        amount_due_minor=invoice.amount_due_minor,
+        amount_paid_minor=invoice.amount_paid_minor,
+        refund_due_minor=invoice.refund_due_minor,
+        status=invoice.status,
+        overdue=is_overdue(invoice.status, invoice.due_date, today),
+        partial_allowed=biller.partial_allowed,
+        partial_min_minor=biller.partial_min_minor,
+        pin_threshold_minor=biller.pin_threshold_minor,
+        terms=PaymentTerms(
+            status=invoice.status,
+            amount_due_minor=invoice.amount_due_minor,
+            amount_paid_minor=invoice.amount_paid_minor,
+            currency=invoice.currency,
+            partial_allowed=biller.partial_allowed,
+            partial_min_minor=biller.partial_min_minor,
+        ),
+        line_items=invoice.line_items,
+    )
 
 
 def find_bills(
@@ -180,9 +277,17 @@ def customer_billers(uow: UnitOfWork, customer_id: int) -> list[BillerName]:
         customer = uow.customers.get(customer_id)
         if customer is None:
             return []
-        names = []
-        for account in sorted(customer.accounts, key=lambda a: a.biller_id):
-            biller = account.biller
-            synonyms = {biller.name, *(biller.aliases or [])} - {biller.spoken_name}
-            names.append(BillerName(biller.slug, biller.spoken_name, tuple(sorted(synonyms))))
-        return names
+        return [_biller_name(a.biller) for a in sorted(customer.accounts, key=lambda a: a.biller_id)]
+
+
+def _biller_name(biller: NamedBiller) -> BillerName:
+    synonyms = {biller.name, *(biller.aliases or [])} - {biller.spoken_name}
+    return BillerName(biller.slug, biller.spoken_name, tuple(sorted(synonyms)))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A launch's reads: the open bills and the billers the customer may name."""
+
+    outstanding: Outstanding
+    billers: list[BillerName]

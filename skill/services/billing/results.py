@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...domain.model import BillType, InvoiceStatus, PaymentTerms, is_overdue
-from ...storage import models as m
+
+if TYPE_CHECKING:  # the voice read model builds these too, without the ORM (storage/read_models)
+    from ...storage import models as m
 
 
 @dataclass(frozen=True)

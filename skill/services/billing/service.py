@@ -11,6 +11,7 @@ from . import bills
 if TYPE_CHECKING:
     from ...domain.clock import Clock
     from ...domain.model import BillType, Channel
+    from ...storage.read_models.connection import ReadConnections
     from ...storage.uow import UnitOfWork
     from .comparison import BillComparison
     from .history import PaymentView
@@ -20,12 +21,24 @@ if TYPE_CHECKING:
 
 
 class Billing:
-    """What a channel asks about bills; each call opens its own unit of work."""
+    """What a channel asks about bills; each call opens its own unit of work.
 
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, *, base_url: str) -> None:
+    With `reads` (the voice read model's connections), the launch's and the listing's reads run there, in plain
+    SQL on the process's own connection: a voice turn's hot path never imports the ORM.
+    """
+
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        *,
+        base_url: str,
+        reads: ReadConnections | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._base_url = base_url  # PUBLIC_BASE_URL: the links in the messages it queues are absolute
+        self._reads = reads
 
     def list_outstanding(
         self,
@@ -36,6 +49,16 @@ class Billing:
         overdue_only: bool = False,
         due_within_days: int | None = None,
     ) -> Outstanding:
+        if self._reads is not None:
+            return bills.list_outstanding_read(
+                self._reads,
+                customer_id,
+                self._clock,
+                bill_type=bill_type,
+                biller=biller,
+                overdue_only=overdue_only,
+                due_within_days=due_within_days,
+            )
         return bills.list_outstanding(
             self._uow(),
             customer_id,
@@ -74,6 +97,12 @@ class Billing:
 
     def customer_billers(self, customer_id: int) -> list[bills.BillerName]:
         return bills.customer_billers(self._uow(), customer_id)
+
+    def overview(self, customer_id: int) -> bills.Overview:
+        """The open bills and the customer's billers, at once (a launch says both)."""
+        if self._reads is not None:
+            return bills.overview_read(self._reads, customer_id, self._clock)
+        return bills.overview(self._uow, customer_id, self._clock)
 
     def recent_payments(self, customer_id: int, *, limit: int = 5) -> list[PaymentView]:
         from . import history

@@ -12,6 +12,7 @@ from . import link_tokens
 if TYPE_CHECKING:
     from ...domain.clock import Clock
     from ...settings import Settings
+    from ...storage.read_models.connection import ReadConnections
     from ...storage.uow import UnitOfWork
     from . import account
     from .account import AccountView
@@ -24,13 +25,23 @@ if TYPE_CHECKING:
 class Identity:
     """Who the caller is and what they may change; the modules behind the web pages load on first use."""
 
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        settings: Settings,
+        *,
+        reads: ReadConnections | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._settings = settings
+        self._reads = reads  # the voice read model: every turn resolves its token there, without the ORM
 
     # Account linking and the voice PIN
     def resolve_access_token(self, token: str | None) -> link_tokens.LinkedCustomer | None:
+        if self._reads is not None:
+            return link_tokens.resolve_access_token_read(self._reads, token, self._clock)
         return link_tokens.resolve_access_token(self._uow(), token, self._clock)
 
     def issue_token(self, email: str, *, ttl: timedelta, label: str = "") -> str:
