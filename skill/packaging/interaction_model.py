@@ -48,8 +48,8 @@ MAX_SLOT_VALUE_CHARACTERS = 140
 # keeps a sample a sentence; the sample counts keep virtual-alexa (tests/e2e), which tries every sample on
 # every utterance, within minutes.
 MAX_SAMPLE_CHARACTERS = 200
-MAX_SAMPLES_PER_INTENT = 1_000
-MAX_SAMPLES_PER_MODEL = 5_000
+MAX_SAMPLES_PER_INTENT = 5_000
+MAX_SAMPLES_PER_MODEL = 30_000
 # Letters (any script), possessive or contracted apostrophes, "a." abbreviations, {slots}, single spaces.
 SAMPLE_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]*)?|[^\W\d_]\.|\{\w+\}")
 
