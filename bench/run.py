@@ -1,7 +1,7 @@
 """Benchmarks: Alexa cold start, warm skill turns, and money writes. Targets live here, never in tests.
 
 Usage: python bench/run.py [--database-url URL] [--bills N] [--rounds N] [--out bench/results/NAME.json]
-       python bench/run.py ingestion|scale [options]   (PostgreSQL; see bench/README.md)
+       python bench/run.py ingestion|scale|delivery [options]   (PostgreSQL; see bench/README.md)
 Exit status 1 when a target is missed, so CI or a release check can use it.
 """
 
@@ -135,7 +135,7 @@ def cold_start(database_url: str, token: str, runs: int) -> tuple[list[float], i
 
 
 # Suites with their own options and results file: `python bench/run.py <suite> [options]` runs bench/<suite>.py.
-SUITES = ("ingestion", "scale")
+SUITES = ("ingestion", "scale", "delivery")
 
 
 def main() -> int:
