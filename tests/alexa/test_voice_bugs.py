@@ -309,6 +309,11 @@ def _elicits_the_pin(alexa: AlexaClient) -> bool:
     ]
 
 
+def _words_of(response: object) -> str:
+    """The response as JSON without its random hex (sealed MACs, ids), where '1111' can turn up by chance."""
+    return re.sub(r"[0-9a-f]{8,}", "", json.dumps(response))
+
+
 def _failures(services: Services, demo: DemoSummary) -> int:
     with services.uow() as uow:
         customer = uow.customers.get(demo.customer_id)
@@ -341,7 +346,7 @@ def test_the_pin_is_elicited_as_the_pin_slot_and_paid_in_any_dialog_state(
     alexa.intent("AMAZON.YesIntent")
     assert alexa.speech == ask and _elicits_the_pin(alexa)
     _pin_turn(alexa, "1111", state)
-    assert _elicits_the_pin(alexa) and "1111" not in json.dumps(alexa.last)  # asked again, never echoed
+    assert _elicits_the_pin(alexa) and "1111" not in _words_of(alexa.last)  # asked again, never echoed
     _pin_turn(alexa, "4321", state)
     assert [p.amount_minor for p in gateway.charged] == [12000]
     assert not (alexa.last["response"].get("directives") or [])
