@@ -105,6 +105,7 @@ def world(database_url: str, tmp_path: Path, clock: FixedClock, smtp_server: Smt
             worker,
         )
     finally:
+        worker.close()  # its SMTP connection is kept between batches (notifications/smtp.py)
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
