@@ -28,8 +28,8 @@ UNPURGED = "status IN ('sent', 'dead') AND recipient <> '[purged]'"
 def upgrade() -> None:
     op.execute(
         sa.text(
-            "UPDATE outbox SET next_attempt_at = lease_until "
-            f"WHERE {DUE} AND lease_until IS NOT NULL AND lease_until > next_attempt_at"
+            "UPDATE outbox SET next_attempt_at = lease_until WHERE status IN ('pending', 'sending') "
+            "AND lease_until IS NOT NULL AND lease_until > next_attempt_at"
         )
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
