@@ -206,7 +206,9 @@ def test_a_connection_lost_mid_stream_marks_no_unanswered_message_sent(
     assert all(status != "sent" for status, _, _ in (stored[i] for i in ids[2:]))
     assert first["sent"] == 2 and first["retry"] in (1, 2), first  # the next envelope, when it was pipelined
     counted = [stored[i][1] for i in ids[2:]]
-    assert counted[0] == 1 and sum(counted) == first["retry"], "a message nothing of which went out is uncounted"
+    assert counted[0] == 1 and sum(counted) == first["retry"], (
+        "a message nothing of which went out is uncounted"
+    )
     assert sink.message_ids() == expected(ids[:2])
 
     clock.advance(seconds=10)
