@@ -210,7 +210,8 @@ def test_acceptance_link_then_pay_120_euros_with_the_pin_lock_and_reset(world: W
     assert alexa.speech == "Please say your four-digit voice PIN."
     for wrong in ("1111", "2222", "3333"):
         alexa.intent("VoicePinIntent", slot("pin", wrong))
-    assert "locked after three wrong PINs" in alexa.speech and f"{world.base_url}/account" in alexa.speech
+    assert "locked after three wrong PINs" in alexa.speech and "http" not in alexa.speech  # said in words
+    assert alexa.card is not None and f"{world.base_url}/account" in alexa.card["content"]  # the link: a card
     assert world.gateway.charged == []
 
     page.goto(world.base_url + "/account")
