@@ -28,7 +28,7 @@ PHRASES: list[tuple[str, str, str, dict[str, str]]] = [
     ("en-US", "pay the rest of my aqua pura bill", "PayBillIntent", {"amountKind": "remaining", "biller": "aqua-pura"}),
     ("en-US", "tell me more about the second one", "BillDetailsIntent", {"ordinal": "2"}),
     ("en-US", "send it by email", "SendLinkIntent", {"channel": "email"}),
-    ("en-US", "text me a link", "SendLinkIntent", {}),
+    ("en-US", "text me a link", "SendLinkIntent", {"channel": "sms"}),
     ("en-US", "my pin is 1234", "VoicePinIntent", {"pin": "1234"}),
     ("en-US", "did my payment go through", "PaymentStatusIntent", {}),
     ("en-US", "what was my last payment", "PaymentHistoryIntent", {}),

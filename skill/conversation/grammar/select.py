@@ -3,7 +3,8 @@
 A grammar line is a product of factors. Core factors (words, ``(a|b)``, macros) make the plain phrases;
 decorations (``[a|b]``: "please", "can you", "um") are added to them. Alternatives are written most common
 first, and a phrase's cost is the sum of the positions of the alternatives it takes, at every level (inside
-macros too), plus ``DECORATION_COST`` for each decoration it wears. Within the intent's budget:
+macros too); a decoration it wears costs ``DECORATION_COST`` plus its position divided by ``DECORATION_STEP``.
+Within the intent's budget:
 
 1. coverage first: every alternative of every group once in the intent (a macro used on several lines is one
    group): core alternatives with the other factors of their line at their first, most common, alternative;
@@ -31,6 +32,10 @@ from .dsl import GrammarError
 
 RowIndex = tuple[int, ...]
 DECORATION_COST = 3
+# A decoration's position counts a third as much as a core alternative's: people's politeness and fillers ("um",
+# "ok so", "could you", "please") vary more than their core wording, so a common core phrase with any of the common
+# decorations ("ok so what's the total") comes before a rare core alternative paired with another rare one.
+DECORATION_STEP = 3
 # At most this part of an intent's budget goes to pairwise covers; the rest to the cheapest phrases.
 PAIRWISE_SHARE = 0.25
 
@@ -45,7 +50,7 @@ class Factor:
 
     def cost(self, index: int) -> int:
         if self.optional and index:
-            return self.costs[index] + DECORATION_COST
+            return self.costs[index] // DECORATION_STEP + DECORATION_COST
         return self.costs[index]
 
 
