@@ -1,5 +1,6 @@
 // Speeds up virtual-alexa's utterance matcher (virtual-core's Utterance / SamplePhrase) for broad models, with
 // exactly its results:
+// - a model file is parsed once (per content), not once per conversation;
 // - it built a new RegExp from each sample every time it tested an utterance; the regex depends only on the
 //   sample, so it is built once per sample here;
 // - it tested every sample of every intent. A sample's regex is anchored (`^head(.*)...$`, case-insensitive),
@@ -15,6 +16,8 @@ const path = require("path");
 const core = require.resolve("virtual-core", { paths: [require.resolve("virtual-alexa")] });
 const { SamplePhrase } = require(path.join(path.dirname(core), "SampleUtterances.js"));
 const { Utterance } = require(core);
+const { InteractionModel } = require("virtual-alexa/lib/src/model/InteractionModel");
+const fs = require("fs");
 
 // virtual-core's SamplePhraseTest removes these before matching (SampleUtterances.js).
 const PUNCTUATION = /[\!\"\¿\?|\#\$\%\/\(\)\=\+\-\_\<\>\*\{\}\·\¡\[\]\.\,\;\:]/g;
@@ -93,7 +96,22 @@ if (!SamplePhrase.prototype.__fast) {
       this.slots = topMatch.slotValues();
     }
   };
+  // A model file is parsed into its samples once per content, not at every new VirtualAlexa (a conversation's
+  // reset): the parsed model is read-only to virtual-alexa (dialog state lives in its context).
+  const fromFile = InteractionModel.fromFile;
+  const parsed = new Map();
+  InteractionModel.fromFile = function cachedFromFile(file) {
+    let stat;
+    try {
+      stat = fs.statSync(file);
+    } catch (error) {
+      return fromFile.call(InteractionModel, file); // virtual-alexa's own message for a missing file
+    }
+    const key = `${path.resolve(file)}:${stat.mtimeMs}:${stat.size}`;
+    if (!parsed.has(key)) parsed.set(key, fromFile.call(InteractionModel, file));
+    return parsed.get(key);
+  };
   SamplePhrase.prototype.__fast = true;
 }
 
-module.exports = { SamplePhrase, Utterance };
+module.exports = { SamplePhrase, Utterance, InteractionModel };
