@@ -131,7 +131,7 @@ def test_within_budget_every_alternative_is_used_and_the_plain_phrase_comes_firs
 def test_every_pair_of_core_alternatives_when_the_budget_allows() -> None:
     # PAIRWISE_SHARE of it holds the coverage rows and the 30 verb x bill pairs (decorations are cheap, so the
     # cheapest phrases alone would not reach every rare verb with every rare bill)
-    (rows,) = choose([LINE], 8 * 5 * 6)
+    (rows,) = choose([LINE], 20 * 5 * 6)
     assert {(row[1], row[2]) for row in rows} == set(product(range(5), range(6)))
 
 

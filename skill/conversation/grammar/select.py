@@ -37,7 +37,7 @@ DECORATION_COST = 3
 # decorations ("ok so what's the total") comes before a rare core alternative paired with another rare one.
 DECORATION_STEP = 3
 # At most this part of an intent's budget goes to pairwise covers; the rest to the cheapest phrases.
-PAIRWISE_SHARE = 0.25
+PAIRWISE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
